@@ -1,0 +1,188 @@
+/**
+ * What the store keeps: one JSON record per object, keyed by kind and upper-cased name path.
+ * Children that only live inside their parent (net interfaces, volume groups, volume definitions,
+ * volumes) are part of the parent's record, so a change to them is one write.
+ */
+import type { LayerKind, NodeType, ProviderKind } from '../model/enums.js';
+
+export type Props = Record<string, string>;
+
+export interface NetInterfaceRecord {
+  name: string;
+  address: string;
+  satellite_port?: number;
+  satellite_encryption_type?: string;
+  uuid: string;
+}
+
+export interface NodeRecord {
+  name: string;
+  type: NodeType;
+  flags: string[];
+  props: Props;
+  net_interfaces: NetInterfaceRecord[];
+  /** Name of the interface the controller uses to reach the satellite. */
+  active_net_interface?: string;
+  uuid: string;
+}
+
+export interface StoragePoolDefinitionRecord {
+  name: string;
+  props: Props;
+  uuid: string;
+}
+
+export interface StoragePoolRecord {
+  node_name: string;
+  name: string;
+  provider_kind: ProviderKind;
+  props: Props;
+  free_space_mgr_name?: string;
+  external_locking: boolean;
+  uuid: string;
+}
+
+export interface AutoSelectFilterRecord {
+  place_count?: number;
+  additional_place_count?: number;
+  node_name_list?: string[];
+  storage_pool?: string;
+  storage_pool_list?: string[];
+  storage_pool_diskless_list?: string[];
+  not_place_with_rsc?: string[];
+  not_place_with_rsc_regex?: string;
+  replicas_on_same?: string[];
+  replicas_on_different?: string[];
+  x_replicas_on_different_map?: Record<string, number>;
+  layer_stack?: LayerKind[];
+  provider_list?: ProviderKind[];
+  diskless_on_remaining?: boolean;
+  diskless_type?: string;
+  overprovision?: number;
+}
+
+export interface VolumeGroupRecord {
+  volume_number: number;
+  props: Props;
+  flags: string[];
+  uuid: string;
+}
+
+export interface ResourceGroupRecord {
+  name: string;
+  description?: string;
+  props: Props;
+  select_filter: AutoSelectFilterRecord;
+  peer_slots?: number;
+  volume_groups: VolumeGroupRecord[];
+  uuid: string;
+}
+
+export interface VolumeDefinitionRecord {
+  volume_number: number;
+  size_kib: number;
+  props: Props;
+  flags: string[];
+  /** DRBD minor, allocated when the resource definition uses DRBD. */
+  minor_number?: number;
+  uuid: string;
+}
+
+export interface DrbdResourceDefinitionRecord {
+  peer_slots: number;
+  al_stripes: number;
+  al_stripe_size_kib: number;
+  port?: number;
+  transport_type: string;
+  secret: string;
+}
+
+export interface ResourceDefinitionRecord {
+  name: string;
+  external_name?: string;
+  props: Props;
+  flags: string[];
+  layer_stack: LayerKind[];
+  resource_group_name: string;
+  drbd?: DrbdResourceDefinitionRecord;
+  volume_definitions: VolumeDefinitionRecord[];
+  uuid: string;
+}
+
+export interface VolumeRecord {
+  volume_number: number;
+  storage_pool_name: string;
+  props: Props;
+  flags: string[];
+  uuid: string;
+}
+
+export interface ResourceRecord {
+  name: string;
+  node_name: string;
+  props: Props;
+  flags: string[];
+  layer_stack: LayerKind[];
+  drbd?: { node_id: number; tcp_ports: number[]; peer_slots: number };
+  volumes: VolumeRecord[];
+  create_timestamp: number;
+  uuid: string;
+}
+
+export interface ResourceConnectionRecord {
+  resource_name: string;
+  node_a: string;
+  node_b: string;
+  props: Props;
+  flags: string[];
+  uuid: string;
+}
+
+export interface NodeConnectionRecord {
+  node_a: string;
+  node_b: string;
+  props: Props;
+  uuid: string;
+}
+
+export interface KeyValueStoreRecord {
+  name: string;
+  props: Props;
+}
+
+export interface ControllerRecord {
+  props: Props;
+}
+
+export interface ErrorReportRecord {
+  id: string;
+  node_name: string;
+  error_time: number;
+  module: string;
+  version: string;
+  exception: string;
+  exception_message: string;
+  origin_file?: string;
+  origin_method?: string;
+  origin_line?: number;
+  text: string;
+}
+
+/** Every kind the store holds, and the record type of each. */
+export interface RecordKinds {
+  node: NodeRecord;
+  spd: StoragePoolDefinitionRecord;
+  sp: StoragePoolRecord;
+  rg: ResourceGroupRecord;
+  rd: ResourceDefinitionRecord;
+  rsc: ResourceRecord;
+  rsc_conn: ResourceConnectionRecord;
+  node_conn: NodeConnectionRecord;
+  kvs: KeyValueStoreRecord;
+  ctrl: ControllerRecord;
+  error_report: ErrorReportRecord;
+}
+export type Kind = keyof RecordKinds;
+export const KINDS: readonly Kind[] = [
+  'node', 'spd', 'sp', 'rg', 'rd', 'rsc', 'rsc_conn', 'node_conn', 'kvs', 'ctrl', 'error_report',
+];
