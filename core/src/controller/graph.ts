@@ -5,7 +5,7 @@
 import type {
   ControllerRecord, ErrorReportRecord, Kind, KeyValueStoreRecord, NodeConnectionRecord, NodeRecord,
   RecordKinds, ResourceConnectionRecord, ResourceDefinitionRecord, ResourceGroupRecord, ResourceRecord,
-  StoragePoolDefinitionRecord, StoragePoolRecord,
+  StoragePoolDefinitionRecord, StoragePoolRecord, SnapshotRecord,
 } from '../store/records.js';
 
 /** A map that also hands out its values sorted by key (LINSTOR lists are ordered by upper-cased name). */
@@ -50,6 +50,7 @@ export const key = {
   nodeConn: (a: string, b: string) => pairKey(a, b),
   kvs: (name: string) => name.toUpperCase(),
   ctrl: () => 'CTRL',
+  snapshot: (rd: string, snap: string) => `${rd.toUpperCase()}/${snap.toUpperCase()}`,
 };
 
 function pairKey(a: string, b: string): string {
@@ -68,6 +69,7 @@ export class Graph {
   readonly nodeConnections = new SortedMap<NodeConnectionRecord>();
   readonly keyValueStores = new SortedMap<KeyValueStoreRecord>();
   readonly errorReports = new SortedMap<ErrorReportRecord>();
+  readonly snapshots = new SortedMap<SnapshotRecord>();
   controller: ControllerRecord = { props: {} };
 
   /** Resources per resource definition and per node, keyed like `resources`. */
@@ -87,6 +89,7 @@ export class Graph {
       case 'node_conn': return this.nodeConnections;
       case 'kvs': return this.keyValueStores;
       case 'error_report': return this.errorReports;
+      case 'snapshot': return this.snapshots;
       case 'ctrl': return undefined;
     }
   }
@@ -143,6 +146,11 @@ export class Graph {
   /** Resources on a node, sorted by resource name. */
   resourcesOn(node: string): ResourceRecord[] {
     return sortedValues(this.rscByNode.get(key.node(node)));
+  }
+  /** Snapshots of a resource definition, sorted by snapshot name. */
+  snapshotsOf(rd: string): SnapshotRecord[] {
+    const prefix = key.rd(rd) + '/';
+    return this.snapshots.values().filter((s) => key.rd(s.resource_name) + '/' === prefix);
   }
   /** Storage pools of a node, sorted by pool name. */
   poolsOf(node: string): StoragePoolRecord[] {

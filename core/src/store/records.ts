@@ -168,6 +168,23 @@ export interface ErrorReportRecord {
   text: string;
 }
 
+export interface SnapshotVolumeDefinitionRecord {
+  volume_number: number;
+  size_kib: number;
+}
+
+/** A snapshot definition with its per-node snapshots (created by the snapshot work of the placement issue). */
+export interface SnapshotRecord {
+  name: string;
+  resource_name: string;
+  nodes: string[];
+  flags: string[];
+  props: Props;
+  volume_definitions: SnapshotVolumeDefinitionRecord[];
+  create_timestamp: number;
+  uuid: string;
+}
+
 /** Every kind the store holds, and the record type of each. */
 export interface RecordKinds {
   node: NodeRecord;
@@ -181,8 +198,9 @@ export interface RecordKinds {
   kvs: KeyValueStoreRecord;
   ctrl: ControllerRecord;
   error_report: ErrorReportRecord;
+  snapshot: SnapshotRecord;
 }
 export type Kind = keyof RecordKinds;
 export const KINDS: readonly Kind[] = [
-  'node', 'spd', 'sp', 'rg', 'rd', 'rsc', 'rsc_conn', 'node_conn', 'kvs', 'ctrl', 'error_report',
+  'node', 'spd', 'sp', 'rg', 'rd', 'rsc', 'rsc_conn', 'node_conn', 'kvs', 'ctrl', 'error_report', 'snapshot',
 ];

@@ -2,5 +2,29 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../context.js';
 import { nodeRoutes } from './nodes.js';
+import { storagePoolRoutes } from './storage-pools.js';
+import { resourceGroupRoutes } from './resource-groups.js';
+import { resourceDefinitionRoutes } from './resource-definitions.js';
+import { resourceRoutes } from './resources.js';
+import { connectionRoutes } from './connections.js';
+import { controllerRoutes } from './controller.js';
+import { kvsRoutes } from './key-value-store.js';
+import { errorReportRoutes } from './error-reports.js';
+import { viewRoutes } from './views.js';
+import { propertiesInfoRoutes } from './properties-info.js';
+import { metricsRoutes } from './metrics.js';
 
-export const ROUTES: Array<(app: FastifyInstance, deps: ApiDeps) => void> = [nodeRoutes];
+export const ROUTES: Array<(app: FastifyInstance, deps: ApiDeps) => void> = [
+  nodeRoutes,
+  storagePoolRoutes,
+  resourceGroupRoutes,
+  resourceDefinitionRoutes,
+  resourceRoutes,
+  connectionRoutes,
+  controllerRoutes,
+  kvsRoutes,
+  errorReportRoutes,
+  viewRoutes,
+  propertiesInfoRoutes,
+  metricsRoutes,
+];

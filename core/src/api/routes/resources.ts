@@ -1,0 +1,5 @@
+/** (being written) */
+import type { FastifyInstance } from 'fastify';
+import type { ApiDeps } from '../context.js';
+
+export function resourceRoutes(_app: FastifyInstance, _deps: ApiDeps): void {}
