@@ -18,10 +18,41 @@ export interface StoragePoolRuntime {
   total_capacity?: bigint | number;
 }
 
+/** What a satellite reported about one layer's device of a volume. */
+export interface LayerVolumeRuntime {
+  device_path?: string;
+  backing_device?: string;
+  allocated_size_kib?: number;
+  usable_size_kib?: number;
+  disk_state?: string;
+}
+
+/** What a satellite reported about one volume of a resource; all absent until it reported. */
+export interface VolumeRuntime {
+  layers?: Partial<Record<LayerKind, LayerVolumeRuntime>>;
+  allocated_size_kib?: number;
+  disk_state?: string;
+  replication_states?: Record<string, { replication_state?: string; done_percentage?: number }>;
+}
+
+/** What a satellite reported about one resource (DRBD state, in_use); empty until it reported. */
+export interface ResourceRuntime {
+  in_use?: boolean;
+  promotion_score?: number;
+  may_promote?: boolean;
+  /** DRBD connections to peers, by peer node name. */
+  connections?: Record<string, { connected: boolean; message?: string }>;
+  volumes?: Record<number, VolumeRuntime>;
+}
+
 export interface RuntimeState {
   node(name: string): NodeRuntime;
   storagePool(node: string, pool: string): StoragePoolRuntime;
+  /** Optional until satellites report resource state. */
+  resource?(rd: string, node: string): ResourceRuntime;
 }
+
+const NOTHING_REPORTED: ResourceRuntime = Object.freeze({});
 
 /** The state before any satellite has reported: everything offline, capacities unknown. */
 export class OfflineRuntime implements RuntimeState {
@@ -30,5 +61,8 @@ export class OfflineRuntime implements RuntimeState {
   }
   storagePool(): StoragePoolRuntime {
     return {};
+  }
+  resource(): ResourceRuntime {
+    return NOTHING_REPORTED;
   }
 }

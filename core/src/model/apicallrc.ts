@@ -120,12 +120,14 @@ export const Code = {
   FAIL_MISSING_PROPS: 600,
   FAIL_MISSING_NETCOM: 603,
   FAIL_MISSING_STLT_CONN: 605,
+  FAIL_MISSING_EXT_NAME: 606,
   FAIL_POOL_EXHAUSTED_VLM_NR: 800,
   FAIL_POOL_EXHAUSTED_MINOR_NR: 801,
   FAIL_POOL_EXHAUSTED_TCP_PORT: 802,
   FAIL_POOL_EXHAUSTED_NODE_ID: 803,
   FAIL_STLT_DOES_NOT_SUPPORT_LAYER: 988,
   FAIL_STLT_DOES_NOT_SUPPORT_PROVIDER: 989,
+  FAIL_INSUFFICIENT_PEER_SLOTS: 993,
   FAIL_NOT_CONNECTED: 995,
   FAIL_NOT_ENOUGH_NODES: 996,
   FAIL_IN_USE: 997,
@@ -133,6 +135,7 @@ export const Code = {
   FAIL_IMPL_ERROR: 999,
   WARN_NOT_CONNECTED: 1002,
   WARN_DEL_UNSET_PROP: 1005,
+  WARN_STORAGE_KIND_ADDED: 1012,
   WARN_NOT_FOUND: 3000,
   WARN_DEPRECATED: 4000,
   INFO_NO_RSC_SPAWNED: 10000,
@@ -140,9 +143,9 @@ export const Code = {
 } as const;
 export type CodeName = keyof typeof Code;
 
-/** The special whole-word codes that carry no op/obj bits. */
-export const API_CALL_PARSE_ERROR = 0x0ffffffffffffffdn | MASK_ERROR;
-export const UNKNOWN_API_CALL = 0x0fffffffffffffffn | MASK_ERROR;
+/** The special whole-word codes that carry no op/obj bits (signed, as on the wire). */
+export const API_CALL_PARSE_ERROR = toSigned64(0x0ffffffffffffffdn | MASK_ERROR);
+export const UNKNOWN_API_CALL = toSigned64(0x0fffffffffffffffn | MASK_ERROR);
 
 export type Severity = 'error' | 'warn' | 'info' | 'success';
 const SEVERITY_MASK: Record<Severity, bigint> = {

@@ -23,6 +23,8 @@ export interface PropRule {
   info?: string;
   /** Only the controller sets it; clients may read but not write. */
   internal?: boolean;
+  /** Still accepted, but setting it should answer WARN_DEPRECATED. */
+  deprecated?: boolean;
 }
 
 /** The `properties/info` wire entry. */

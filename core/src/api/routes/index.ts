@@ -6,6 +6,7 @@ import { storagePoolRoutes } from './storage-pools.js';
 import { resourceGroupRoutes } from './resource-groups.js';
 import { resourceDefinitionRoutes } from './resource-definitions.js';
 import { resourceRoutes } from './resources.js';
+import { resourceConnectionRoutes } from './resource-connections.js';
 import { connectionRoutes } from './connections.js';
 import { controllerRoutes } from './controller.js';
 import { kvsRoutes } from './key-value-store.js';
@@ -20,6 +21,7 @@ export const ROUTES: Array<(app: FastifyInstance, deps: ApiDeps) => void> = [
   resourceGroupRoutes,
   resourceDefinitionRoutes,
   resourceRoutes,
+  resourceConnectionRoutes,
   connectionRoutes,
   controllerRoutes,
   kvsRoutes,

@@ -1,0 +1,91 @@
+/**
+ * One running storhubd: the store, the controller, the REST API and (role combined) the local node.
+ * main.ts owns the process (arguments, signals, exit codes); this file owns the pieces and their order:
+ * open the store, load the graph, build the API, set up the local node, then start listening — so a
+ * client never reaches a half-started controller — and on close the reverse.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { AddressInfo } from 'node:net';
+import { SqliteStore } from '../store/sqlite.js';
+import { Controller } from '../controller/controller.js';
+import { buildApi } from '../api/server.js';
+import type { Config } from './config.js';
+import { ensureLocalNode } from './local-node.js';
+
+export type Role = 'controller' | 'combined';
+
+export interface Daemon {
+  app: FastifyInstance;
+  controller: Controller;
+  /** http://host:port the REST API listens on, or undefined when [http] is disabled. */
+  url: string | undefined;
+  close(): Promise<void>;
+}
+
+export async function startDaemon(config: Config, role: Role, logger: Logger): Promise<Daemon> {
+  const log = logger.child({ component: 'daemon' });
+  for (const w of config.warnings) log.warn(w);
+
+  const dbPath = config.db.location.path;
+  log.info({ db: dbPath, role, node: config.node.name }, 'opening the database');
+  const store = new SqliteStore({ path: dbPath });
+  let app: FastifyInstance | undefined;
+  try {
+    const controller = new Controller({ store, logger, nodeName: config.node.name });
+    app = await buildApi({ controller, logger: logger.child({ component: 'api' }) });
+    await app.ready();
+    if (role === 'combined') {
+      await ensureLocalNode(app, controller, {
+        name: config.node.name, address: config.node.address, storageDir: config.storage.directory,
+      }, log);
+    }
+
+    let url: string | undefined;
+    if (config.http.enabled) {
+      try {
+        await app.listen({ host: config.http.listen_addr, port: config.http.port });
+      } catch (err) {
+        throw listenError(err, config);
+      }
+      const addr = app.server.address() as AddressInfo;
+      const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      url = `http://${host}:${addr.port}`;
+    } else {
+      log.warn('[http] is disabled: the REST API is not served');
+    }
+
+    const served = app;
+    let closing: Promise<void> | undefined;
+    return {
+      app: served,
+      controller,
+      url,
+      close() {
+        // Stop accepting and finish in-flight requests first: their commits need the store open.
+        closing ??= served.close().finally(() => store.close());
+        return closing;
+      },
+    };
+  } catch (err) {
+    await app?.close().catch((closeErr: unknown) => log.error({ err: closeErr }, 'closing the API after a failed start'));
+    store.close();
+    throw err;
+  }
+}
+
+function listenError(err: unknown, config: Config): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  const where = `${config.http.listen_addr}:${config.http.port}`;
+  if (code === 'EADDRINUSE') {
+    return new Error(`Cannot listen on ${where}: the port is in use. Stop the other process, or choose another port ` +
+      '([http] port in the configuration, STORHUB_HTTP_PORT, or --port).');
+  }
+  if (code === 'EADDRNOTAVAIL') {
+    return new Error(`Cannot listen on ${where}: no interface has that address. Fix [http] listen_addr or STORHUB_HTTP_LISTEN.`);
+  }
+  if (code === 'EACCES') {
+    return new Error(`Cannot listen on ${where}: permission denied (ports below 1024 need root).`);
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,64 @@
+/**
+ * Helpers for the client and CLI tests: a real listening API (buildApi on 127.0.0.1, port 0, in-memory
+ * store), a loopback port nothing listens on, and a runner for the compiled `storhub` bin.
+ */
+import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { makeApi, type TestApi } from './helpers.js';
+
+export interface LiveApi {
+  api: TestApi;
+  port: number;
+  /** "127.0.0.1:PORT" */
+  address: string;
+  close(): Promise<void>;
+}
+
+export async function startApi(): Promise<LiveApi> {
+  const api = await makeApi();
+  await api.app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (api.app.server.address() as AddressInfo).port;
+  return { api, port, address: `127.0.0.1:${port}`, close: () => api.close() };
+}
+
+/** A loopback port that was free a moment ago (bound, then released). */
+export async function unusedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+export const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node main.js ...args` with a clean environment (no LS_CONTROLLERS unless given). */
+export function storhub(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const baseEnv = { ...process.env };
+    delete baseEnv.LS_CONTROLLERS;
+    delete baseEnv.STORHUB_CONFIG;
+    delete baseEnv.STORHUB_DB;
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...baseEnv, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
