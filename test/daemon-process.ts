@@ -36,7 +36,7 @@ export async function tempDir(prefix: string): Promise<{ dir: string; remove(): 
 export async function startStorhubd(
   args: string[], cwd: string, opts: { env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<DaemonProcess> {
-  const timeoutMs = opts.timeoutMs ?? 20_000;
+  const timeoutMs = opts.timeoutMs ?? 60_000;
   const config = join(cwd, 'storhubd-test.toml');
   await writeFile(config, '[logging]\nlevel = "warn"\n');
   const env = { ...daemonEnv(), ...opts.env };

@@ -16,7 +16,7 @@ async function get(base: string, path: string): Promise<any> {
   return parseJson(await res.text());
 }
 
-test('role combined registers the local node and a FILE_THIN DfltStorPool under ./var, once', { timeout: 60_000 }, async (t) => {
+test('role combined registers the local node and a FILE_THIN DfltStorPool under ./var, once', { timeout: 180_000 }, async (t) => {
   const tmp = await tempDir('storhub-daemon-');
   let d: DaemonProcess | undefined;
   t.after(async () => {
@@ -54,7 +54,7 @@ test('role combined registers the local node and a FILE_THIN DfltStorPool under 
   assert.deepEqual(await d.exited, { code: 0, signal: null }, d.output());
 });
 
-test('what storhubd cannot do is refused with a clear message and a non-zero exit', { timeout: 60_000 }, async (t) => {
+test('what storhubd cannot do is refused with a clear message and a non-zero exit', { timeout: 180_000 }, async (t) => {
   const tmp = await tempDir('storhub-daemon-');
   let d: DaemonProcess | undefined;
   t.after(async () => {
@@ -62,7 +62,7 @@ test('what storhubd cannot do is refused with a clear message and a non-zero exi
     await tmp.remove();
   });
   const run = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [DAEMON_MAIN, '--port', '0', ...args], { cwd: tmp.dir, env: daemonEnv(), encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, [DAEMON_MAIN, '--port', '0', ...args], { cwd: tmp.dir, env: daemonEnv(), encoding: 'utf8', timeout: 60_000 });
     return { status: r.status, stderr: r.stderr };
   };
 

@@ -50,7 +50,7 @@ function integrityCheck(dbPath: string): string {
   }
 }
 
-test('acknowledged creates survive SIGKILL of the daemon; nothing is half-written', { timeout: 120_000 }, async (t) => {
+test('acknowledged creates survive SIGKILL of the daemon; nothing is half-written', { timeout: 180_000 }, async (t) => {
   const tmp = await tempDir('storhub-durability-');
   const dbPath = join(tmp.dir, 'db', 'storhub.sqlite');
   const args = ['--role', 'controller', '--db', dbPath];

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { makeApi, type TestApi } from './helpers.js';
+import { runCli } from '../src/cli/program.js';
 
 export interface LiveApi {
   api: TestApi;
@@ -61,4 +62,20 @@ export function storhub(args: string[], env: Record<string, string> = {}): Promi
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Runs the same CLI in this process (runCli with captured output): the exact code path of the bin
+ * minus process start-up, for the many object-family checks. The environment is only what is given.
+ */
+export async function storhubIn(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: (s) => void (stdout += s),
+    stderr: (s) => void (stderr += s),
+    env,
+    isTTY: false,
+  });
+  return { code, stdout, stderr };
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseJson } from '../src/model/json.js';
 import { formatKib, parseSizeKib } from '../src/cli/size.js';
 import { Table } from '../src/cli/table.js';
-import { type LiveApi, startApi, storhub, unusedPort } from './cli-helpers.js';
+import { type LiveApi, startApi, storhub, storhubIn, unusedPort } from './cli-helpers.js';
 
 let live: LiveApi;
 let ctl: string[];
@@ -88,70 +88,70 @@ test('API errors exit 10 and print ERROR with the full 64-bit code in -m', async
 });
 
 test('missing objects: a read exits 3, a delete warns and exits 0', async () => {
-  const lp = await storhub(['node', 'list-properties', 'nope', ...ctl]);
+  const lp = await storhubIn(['node', 'list-properties', 'nope', ...ctl]);
   assert.equal(lp.code, 3);
   assert.match(lp.stdout, /Node 'nope' not found\./);
-  const d = await storhub(['node', 'delete', 'ghost', ...ctl]);
+  const d = await storhubIn(['node', 'delete', 'ghost', ...ctl]);
   assert.equal(d.code, 0);
   assert.match(d.stdout, /^WARNING:\n/);
-  const strict = await storhub(['--warn-as-error', 'node', 'delete', 'ghost', ...ctl]);
+  const strict = await storhubIn(['--warn-as-error', 'node', 'delete', 'ghost', ...ctl]);
   assert.equal(strict.code, 10);
 });
 
 test('node set-property / list-properties; no value deletes the key', async () => {
-  await storhub(['n', 'c', 'gamma', '127.0.0.1', ...ctl]);
-  const sp = await storhub(['n', 'sp', 'gamma', 'Aux/rack', 'r7', ...ctl]);
+  await storhubIn(['n', 'c', 'gamma', '127.0.0.1', ...ctl]);
+  const sp = await storhubIn(['n', 'sp', 'gamma', 'Aux/rack', 'r7', ...ctl]);
   assert.equal(sp.code, 0, sp.stdout + sp.stderr);
   assert.equal((await live.api.call('GET', '/v1/nodes/gamma')).body.props['Aux/rack'], 'r7');
-  const aux = await storhub(['n', 'sp', '--aux', 'gamma', 'site', 'a', ...ctl]);
+  const aux = await storhubIn(['n', 'sp', '--aux', 'gamma', 'site', 'a', ...ctl]);
   assert.equal(aux.code, 0);
-  const lp = await storhub(['n', 'lp', 'gamma', ...ctl]);
+  const lp = await storhubIn(['n', 'lp', 'gamma', ...ctl]);
   assert.equal(lp.code, 0);
   assert.match(lp.stdout, /┊ Aux\/rack +┊ r7 +┊/);
   assert.match(lp.stdout, /┊ Aux\/site +┊ a +┊/);
-  const del = await storhub(['n', 'sp', 'gamma', 'Aux/rack', ...ctl]);
+  const del = await storhubIn(['n', 'sp', 'gamma', 'Aux/rack', ...ctl]);
   assert.equal(del.code, 0);
   assert.equal((await live.api.call('GET', '/v1/nodes/gamma')).body.props['Aux/rack'], undefined);
 });
 
 test('node interfaces: create, list, modify, delete', async () => {
-  await storhub(['n', 'c', 'delta', '127.0.0.1', ...ctl]);
-  const c = await storhub(['n', 'i', 'c', 'delta', 'data', '127.0.0.1', ...ctl]);
+  await storhubIn(['n', 'c', 'delta', '127.0.0.1', ...ctl]);
+  const c = await storhubIn(['n', 'i', 'c', 'delta', 'data', '127.0.0.1', ...ctl]);
   assert.equal(c.code, 0, c.stdout + c.stderr);
-  const l = await storhub(['n', 'i', 'l', 'delta', ...ctl]);
+  const l = await storhubIn(['n', 'i', 'l', 'delta', ...ctl]);
   assert.match(l.stdout, /┊ data +┊ 127\.0\.0\.1 +┊/);
-  const m = await storhub(['n', 'i', 'm', 'delta', 'data', '--port', '3399', '--communication-type', 'plain', ...ctl]);
+  const m = await storhubIn(['n', 'i', 'm', 'delta', 'data', '--port', '3399', '--communication-type', 'plain', ...ctl]);
   assert.equal(m.code, 0, m.stdout + m.stderr);
   const nif = await live.api.call('GET', '/v1/nodes/delta/net-interfaces/data');
   assert.equal(nif.body.satellite_port, 3399);
-  const d = await storhub(['n', 'i', 'd', 'delta', 'data', ...ctl]);
+  const d = await storhubIn(['n', 'i', 'd', 'delta', 'data', ...ctl]);
   assert.equal(d.code, 0);
   assert.equal((await live.api.call('GET', '/v1/nodes/delta/net-interfaces/data')).status, 404);
 });
 
 test('node lost / reconnect / delete', async () => {
-  await storhub(['n', 'c', 'eps', '127.0.0.1', ...ctl]);
-  assert.equal((await storhub(['n', 'reconnect', 'eps', ...ctl])).code, 0);
-  const lost = await storhub(['n', 'lost', 'eps', ...ctl]);
+  await storhubIn(['n', 'c', 'eps', '127.0.0.1', ...ctl]);
+  assert.equal((await storhubIn(['n', 'reconnect', 'eps', ...ctl])).code, 0);
+  const lost = await storhubIn(['n', 'lost', 'eps', ...ctl]);
   assert.equal(lost.code, 0, lost.stdout);
   assert.equal((await live.api.call('GET', '/v1/nodes/eps')).status, 404);
 });
 
 test('controller version, set-property (c sp), list-properties; no value deletes', async () => {
-  const v = await storhub(['c', 'v', ...ctl]);
+  const v = await storhubIn(['c', 'v', ...ctl]);
   assert.equal(v.code, 0, v.stderr);
   assert.match(v.stdout, /^storhub controller \S+; GIT-hash: .*REST API 1\.28\.0/);
-  const sp = await storhub(['c', 'sp', 'Aux/cli-test', 'yes', ...ctl]);
+  const sp = await storhubIn(['c', 'sp', 'Aux/cli-test', 'yes', ...ctl]);
   assert.equal(sp.code, 0, sp.stdout);
   assert.match(sp.stdout, /SUCCESS/);
-  const lp = await storhub(['controller', 'lp', ...ctl]);
+  const lp = await storhubIn(['controller', 'lp', ...ctl]);
   assert.match(lp.stdout, /┊ Aux\/cli-test +┊ yes +┊/);
-  const m = await storhub(['-m', 'c', 'lp', ...ctl]);
+  const m = await storhubIn(['-m', 'c', 'lp', ...ctl]);
   assert.equal((parseJson(m.stdout) as Record<string, string>)['Aux/cli-test'], 'yes');
-  const del = await storhub(['c', 'sp', 'Aux/cli-test', ...ctl]);
+  const del = await storhubIn(['c', 'sp', 'Aux/cli-test', ...ctl]);
   assert.equal(del.code, 0);
   assert.equal((await live.api.call('GET', '/v1/controller/properties')).body['Aux/cli-test'], undefined);
-  const bad = await storhub(['c', 'sp', 'NoSuchKey', 'x', ...ctl]);
+  const bad = await storhubIn(['c', 'sp', 'NoSuchKey', 'x', ...ctl]);
   assert.equal(bad.code, 10);
 });
 
@@ -169,35 +169,35 @@ test('connection errors exit 20; LS_CONTROLLERS is appended to --controllers', a
 });
 
 test('usage errors exit 2; help exits 0; --output-version v1 is accepted', async () => {
-  assert.equal((await storhub(['node', 'create', 'onlyname', ...ctl])).code, 2);
-  assert.equal((await storhub(['node', 'frobnicate', ...ctl])).code, 2);
-  assert.equal((await storhub(['vd', 'c', 'res', '10X', ...ctl])).code, 2);
-  assert.equal((await storhub(['n', 'c', 'x', '127.0.0.1', '--port', 'abc', ...ctl])).code, 2);
-  assert.equal((await storhub(['n', 'l', '--controllers', 'ftp://x'])).code, 2);
+  assert.equal((await storhubIn(['node', 'create', 'onlyname', ...ctl])).code, 2);
+  assert.equal((await storhubIn(['node', 'frobnicate', ...ctl])).code, 2);
+  assert.equal((await storhubIn(['vd', 'c', 'res', '10X', ...ctl])).code, 2);
+  assert.equal((await storhubIn(['n', 'c', 'x', '127.0.0.1', '--port', 'abc', ...ctl])).code, 2);
+  assert.equal((await storhubIn(['n', 'l', '--controllers', 'ftp://x'])).code, 2);
   const help = await storhub(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /resource-group\|rg/);
-  const ov = await storhub(['-m', '--output-version', 'v1', 'n', 'l', ...ctl]);
+  const ov = await storhubIn(['-m', '--output-version', 'v1', 'n', 'l', ...ctl]);
   assert.equal(ov.code, 0);
   assert.ok(Array.isArray(parseJson(ov.stdout)));
-  assert.equal((await storhub(['-m', '--output-version', 'v9', 'n', 'l', ...ctl])).code, 2);
+  assert.equal((await storhubIn(['-m', '--output-version', 'v9', 'n', 'l', ...ctl])).code, 2);
 });
 
 test('key-value store: modify, show, list, delete', async () => {
-  assert.equal((await storhub(['kv', 'm', 'cli-kv', 'k1', 'v1', ...ctl])).code, 0);
-  const s = await storhub(['kv', 's', 'cli-kv', ...ctl]);
+  assert.equal((await storhubIn(['kv', 'm', 'cli-kv', 'k1', 'v1', ...ctl])).code, 0);
+  const s = await storhubIn(['kv', 's', 'cli-kv', ...ctl]);
   assert.equal(s.code, 0);
   assert.match(s.stdout, /┊ k1 +┊ v1 +┊/);
-  const l = await storhub(['kv', 'l', ...ctl]);
+  const l = await storhubIn(['kv', 'l', ...ctl]);
   assert.match(l.stdout, /┊ cli-kv +┊ 1 +┊/);
-  assert.equal((await storhub(['kv', 'm', 'cli-kv', 'k1', ...ctl])).code, 0);
-  const s2 = await storhub(['-m', 'kv', 's', 'cli-kv', ...ctl]);
+  assert.equal((await storhubIn(['kv', 'm', 'cli-kv', 'k1', ...ctl])).code, 0);
+  const s2 = await storhubIn(['-m', 'kv', 's', 'cli-kv', ...ctl]);
   assert.doesNotMatch(s2.stdout, /k1/);
-  assert.equal((await storhub(['kv', 'd', 'cli-kv', ...ctl])).code, 0);
+  assert.equal((await storhubIn(['kv', 'd', 'cli-kv', ...ctl])).code, 0);
 });
 
 test('error-reports list answers a table', async () => {
-  const l = await storhub(['err', 'l', ...ctl]);
+  const l = await storhubIn(['err', 'l', ...ctl]);
   assert.equal(l.code, 0, l.stdout + l.stderr);
   assert.match(l.stdout, /┊ Id +┊ Datetime +┊ Node +┊ Exception +┊/);
 });

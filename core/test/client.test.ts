@@ -160,13 +160,13 @@ async function silentServer(): Promise<{ server: Server; address: string; hits: 
 
 test('timeouts: a hanging controller times out; GET fails over, a mutation is never sent twice', async () => {
   const hang = await silentServer();
-  const client = new StorhubClient({ controllers: [hang.address, live.address], timeoutMs: 300 });
+  const client = new StorhubClient({ controllers: [hang.address, live.address], timeoutMs: 1000 });
   try {
     const version = await client.nodes.list();
     assert.ok(Array.isArray(version), 'GET answered by the second controller');
     assert.equal(client.activeController, `http://${live.address}`);
 
-    const client2 = new StorhubClient({ controllers: [hang.address, live.address], timeoutMs: 300 });
+    const client2 = new StorhubClient({ controllers: [hang.address, live.address], timeoutMs: 1000 });
     try {
       const err = await client2.nodes.create(satelliteNode('cl-never-twice')).catch((e: unknown) => e);
       assert.ok(err instanceof ConnectionError);

@@ -8,7 +8,6 @@ import { satelliteNode } from './helpers.js';
 import { Change } from '../src/controller/change.js';
 import { key } from '../src/controller/graph.js';
 import type { Controller } from '../src/controller/controller.js';
-import { allocateMinor } from '../src/controller/allocation.js';
 import type { LayerKind, ProviderKind } from '../src/model/enums.js';
 import type { ResourceDefinitionRecord, ResourceRecord } from '../src/store/records.js';
 
@@ -51,9 +50,7 @@ export async function addRd(api: TestApi, name: string, opts: RdOptions = {}): P
     },
   };
   if (opts.peerSlots !== undefined) body.drbd_peer_slots = opts.peerSlots;
-  const res = await api.call('POST', '/v1/resource-definitions', body);
-  if (res.status === 404 && /not found on server/.test(res.raw)) return rdRecord(api.controller, name, opts); // TEMP until the rd routes land
-  assert.ok(res.status < 300, res.raw);
+  await ok(api, 'POST', '/v1/resource-definitions', body);
   for (const size of opts.sizes ?? [1024]) {
     await ok(api, 'POST', `/v1/resource-definitions/${name}/volume-definitions`, { volume_definition: { size_kib: size } });
   }
@@ -85,19 +82,4 @@ export function bulkResources(c: Controller, rdNames: string[], nodes: string[],
     }
   });
   c.commit(change);
-}
-
-function rdRecord(c: Controller, name: string, opts: RdOptions): void {
-  const layers = opts.layers ?? ['DRBD', 'STORAGE'];
-  const minors = new Set<number>();
-  const rd: ResourceDefinitionRecord = {
-    name, props: opts.props ?? {}, flags: [], layer_stack: layers, resource_group_name: 'DfltRscGrp',
-    volume_definitions: (opts.sizes ?? [1024]).map((size_kib, volume_number) => ({
-      volume_number, size_kib, props: {}, flags: [], uuid: `vd-${name}-${volume_number}`,
-      ...(layers.includes('DRBD') ? { minor_number: allocateMinor(c.graph, minors) } : {}),
-    })),
-    uuid: `rd-${name}`,
-  };
-  if (layers.includes('DRBD')) rd.drbd = { peer_slots: opts.peerSlots ?? 7, al_stripes: 1, al_stripe_size_kib: 32, transport_type: 'IP', secret: 'Secret123' };
-  c.commit(new Change().put('rd', key.rd(name), rd));
 }

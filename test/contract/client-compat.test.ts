@@ -7,6 +7,10 @@
  *   client command (linstor-client linstor_client/commands/<file>::<method>)
  *   -> python-linstor call (linstor-api-py linstor/linstorapi.py::Linstor.<method>).
  * The keys read are in client-keys.ts. Commands run in one shared controller, in session order.
+ * Sources read (stored versions): linstor-api-py linstor/linstorapi.py (the 1.2x version with _pquote),
+ * linstor/responses.py, linstor/kv.py, linstor/resource.py; linstor-client commands at e1481a7
+ * (node, storpool, rsc_grp, vlm_grp, rsc_dfn, vlm_dfn, controller, key_value_store), 6b9a404 (rsc, vlm),
+ * cc88cb9 (commands.py). Names like `node_cmds.py` below are files in linstor-client linstor_client/commands/.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,10 +35,15 @@ test('linstor CLI session against the controller', async (t) => {
   const linstor = (argv: string, fn: (py: PyLinstor, k: Keys) => Promise<void>) =>
     t.test(`linstor ${argv}`, async () => {
       const py = new PyLinstor(api);
-      await py.connect();
-      const k = new Keys(`linstor ${argv}`);
-      await fn(py, k);
-      k.assertClean();
+      try {
+        await py.connect();
+        const k = new Keys(`linstor ${argv}`);
+        await fn(py, k);
+        k.assertClean();
+      } catch (err) {
+        // Show what was sent, so the failure can be reproduced with curl.
+        throw new Error(`${(err as Error).message}\nrequests sent:\n  ${py.sent.join('\n  ')}`, { cause: err });
+      }
     });
   const mutate = async (py: PyLinstor, k: Keys, method: string, path: string, body: unknown, status: number, firstSuccess = false) => {
     const r = await py.request(method, path, body);
@@ -58,6 +67,15 @@ test('linstor CLI session against the controller', async (t) => {
   for (const [n, ip] of [['alpha', '10.0.0.1'], ['bravo', '10.0.0.2'], ['charlie', '10.0.0.3']]) {
     await linstor(`node create ${n} ${ip}`, (py, k) => mutate(py, k, 'POST', pq('/v1/nodes'), nodeCreate(n, ip), 201).then(() => undefined));
   }
+
+  // linstorapi.py::_handle_response_error parses a >= 400 body as ApiCallRc list only when Content-Type
+  // starts with application/json (else it parses HTML and fails); the CLI then exits 10.
+  await linstor('node create alpha 10.0.0.1 (again: FAIL_EXISTS_NODE)', async (py) => {
+    const r = await py.request('POST', pq('/v1/nodes'), nodeCreate('alpha', '10.0.0.1'));
+    assert.equal(r.status, 500, 'exists errors are 500 (contract §1.5)');
+    assert.ok(r.contentType?.startsWith('application/json'), `Content-Type ${r.contentType}`);
+    assert.ok(Array.isArray(r.body) && r.body.some((e: any) => (BigInt.asUintN(64, BigInt(e.ret_code)) >> 62n) === 3n), 'an error entry');
+  });
 
   // node_cmds.py::list -> node_list(args.nodes=None, args.props=None): no query string.
   await linstor('node list', async (py, k) => {
@@ -83,6 +101,12 @@ test('linstor CLI session against the controller', async (t) => {
     const node = nodes.find((n) => n.name === 'alpha');
     if (!node) k.fail("node 'alpha' not in the reply (commands.py find_node)");
     else assert.equal(node.props?.['Aux/site'], 'a');
+  });
+
+  // node_cmds.py::list --props -> node_list(filter_by_props): urlencode quotes '/' and '=' (props=Aux%2Fsite%3Da).
+  await linstor('node list --props Aux/site=a', async (py, k) => {
+    const nodes = await list(py, k, pq('/v1/nodes', [], [['props', ['Aux/site=a']]]));
+    assert.deepEqual(nodes.map((n) => n.name), ['alpha']);
   });
 
   // storpool_cmds.py::create -> storage_pool_create: props StorDriver/StorPoolName since API 1.2.0.
@@ -144,10 +168,14 @@ test('linstor CLI session against the controller', async (t) => {
   });
 
   // rsc_grp_cmds.py::spawn -> resource_group_spawn: sizes parsed to KiB ("1G" -> 1048576), select_filter {}.
-  await linstor('resource-group spawn rg1 res2 1G', (py, k) =>
-    mutate(py, k, 'POST', pq('/v1/resource-groups/{}/spawn', ['rg1']), {
+  // Contract §2.9: rg1 has place_count 2, so spawn auto-places two diskful replicas on thinpool.
+  await linstor('resource-group spawn rg1 res2 1G', async (py, k) => {
+    await mutate(py, k, 'POST', pq('/v1/resource-groups/{}/spawn', ['rg1']), {
       resource_definition_name: 'res2', volume_sizes: [1048576], partial: false, definitions_only: false, select_filter: {},
-    }, 201).then(() => undefined));
+    }, 201);
+    const placed = (await list(py, k, pq('/v1/view/resources', [], [['resources', ['res2']]]))).filter((r) => !r.flags?.includes('DISKLESS'));
+    assert.equal(placed.length, 2, 'spawn from a group with place_count 2 places two diskful replicas');
+  });
 
   // rsc_dfn_cmds.py::create -> resource_dfn_create(name, port=None). linstor.Resource needs rs[0] success.
   await linstor('resource-definition create res1', (py, k) =>
@@ -270,7 +298,7 @@ test('linstor CLI session against the controller', async (t) => {
   // Deletes, in an order a user would run them; every one must exit 0 (warnings allowed).
   await linstor('resource delete charlie res1', (py, k) =>
     mutate(py, k, 'DELETE', pq('/v1/resource-definitions/{}/resources/{}', ['res1', 'charlie']), undefined, 200).then(() => undefined));
-  for (const rd of ['res2', 'res1']) {
+  for (const rd of ['res3', 'res2', 'res1']) {
     await linstor(`resource-definition delete ${rd}`, (py, k) =>
       mutate(py, k, 'DELETE', pq('/v1/resource-definitions/{}', [rd]), undefined, 200).then(() => undefined));
   }

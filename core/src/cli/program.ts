@@ -86,9 +86,8 @@ function report(ctx: CliContext, err: unknown): number {
     return err.timeout ? ExitCode.CONNECTION_TIMEOUT : ExitCode.CONNECTION_ERROR;
   }
   // Offline (database) failures; matched by name because their modules are loaded lazily.
-  const name = (err as Error)?.name;
-  if (err instanceof StorhubError || name === 'OfflineError' || name === 'ConfigError') {
-    ctx.err(`Error: ${err.message}`);
+  if (err instanceof StorhubError || (err instanceof Error && ['OfflineError', 'ConfigError'].includes(err.name))) {
+    ctx.err(`Error: ${(err as Error).message}`);
     return ExitCode.UNKNOWN_ERROR;
   }
   ctx.err(`Error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

@@ -35,14 +35,18 @@ export interface VolumeRuntime {
   replication_states?: Record<string, { replication_state?: string; done_percentage?: number }>;
 }
 
-/** What a satellite reported about one resource (DRBD state, in_use); empty until it reported. */
+/**
+ * What a satellite reported about one resource (DRBD state, in_use); empty until it reported.
+ * Replace the object on every report, never change it in place: resource views are cached by the
+ * identity of this object.
+ */
 export interface ResourceRuntime {
-  in_use?: boolean;
-  promotion_score?: number;
-  may_promote?: boolean;
+  readonly in_use?: boolean;
+  readonly promotion_score?: number;
+  readonly may_promote?: boolean;
   /** DRBD connections to peers, by peer node name. */
-  connections?: Record<string, { connected: boolean; message?: string }>;
-  volumes?: Record<number, VolumeRuntime>;
+  readonly connections?: Readonly<Record<string, { connected: boolean; message?: string }>>;
+  readonly volumes?: Readonly<Record<number, VolumeRuntime>>;
 }
 
 export interface RuntimeState {

@@ -192,19 +192,19 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       const name = k === undefined ? `[${section}]` : `[${section}].${k}`;
       const from = origin.get(`${section}.${k}`) ?? (file ?? 'defaults');
       const value = k === undefined ? undefined : raw[section]?.[k];
-      const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+      const shown = value === undefined || /password/.test(k ?? '') ? '' : ` (got ${JSON.stringify(value)})`;
       return `  ${from}: ${name} ${issue.message}${shown}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
 
   for (const [section, values] of Object.entries(raw)) {
-    if (!(section in KNOWN)) {
+    if (!Object.hasOwn(KNOWN, section)) {
       warnings.push(`${file}: section [${section}] is not used by Storhub yet (ignored)`);
       continue;
     }
     for (const k of Object.keys(values)) {
-      if (!KNOWN[section][k]) warnings.push(`${origin.get(`${section}.${k}`)}: [${section}].${k} is not a known key (ignored)`);
+      if (!Object.hasOwn(KNOWN[section], k)) warnings.push(`${origin.get(`${section}.${k}`)}: [${section}].${k} is not a known key (ignored)`);
     }
   }
   if (result.data.https.enabled) {

@@ -30,7 +30,7 @@ export function resourceDefinitionRoutes(app: FastifyInstance, { controller: c }
   });
 
   route(app, 'GET', '/v1/resource-definitions/:resource', { summary: 'Show one resource definition', tags, reply: ResourceDefinition },
-    ({ params }) => resourceDefinitionView(rds.get(params.resource)));
+    ({ params, query }) => resourceDefinitionView(rds.get(params.resource), bool(query, 'with_volume_definitions')));
 
   route(app, 'POST', '/v1/resource-definitions', {
     summary: 'Create a resource definition', tags, rc: { op: 'CREATE', obj: 'RSC_DFN' }, status: 201,

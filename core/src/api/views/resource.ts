@@ -6,9 +6,9 @@
  * (minor -> /dev/drbd<minor>). Everything only a satellite can know (in_use, disk states, backing
  * devices, sizes) comes from controller.runtime and is absent until reported.
  *
- * `/v1/view/resources` builds thousands of these per request, so one ResourceViews instance per
- * request caches what resources of the same definition share, and objects are built directly
- * instead of being filtered afterwards.
+ * `/v1/view/resources` answers thousands of these per request: views are built directly (no
+ * filtering pass afterwards), what resources of one definition share is computed once per definition
+ * record, and a finished view is reused while the records it was built from are unchanged.
  */
 import type { Controller } from '../../controller/controller.js';
 import type { LayerVolumeRuntime, ResourceRuntime, VolumeRuntime } from '../../controller/runtime.js';
@@ -16,13 +16,15 @@ import type { LayerKind } from '../../model/enums.js';
 import type {
   Resource, ResourceLayer, ResourceWithVolumes, Volume, VolumeLayerData,
 } from '../../model/resource.js';
-import type { ResourceDefinitionRecord, ResourceRecord, VolumeDefinitionRecord, VolumeRecord } from '../../store/records.js';
+import type {
+  ResourceDefinitionRecord, ResourceRecord, StoragePoolRecord, VolumeDefinitionRecord, VolumeRecord,
+} from '../../store/records.js';
 import { key } from '../../controller/graph.js';
 
 const NOTHING: ResourceRuntime = Object.freeze({});
 const NO_VOLUME: VolumeRuntime = Object.freeze({});
 
-/** What all resources of one definition share within one request. */
+/** What all resources of one definition share. */
 interface DefinitionInfo {
   vds: Map<number, VolumeDefinitionRecord>;
   drbd?: Record<string, unknown>;
@@ -41,29 +43,50 @@ const LAYER_KEYS: Record<LayerKind, [string, string]> = {
   BCACHE: ['bcache', 'bcache_volumes'],
 };
 
-export class ResourceViews {
-  private readonly definitions = new Map<string, DefinitionInfo>();
+/**
+ * Records are never changed in place (every change puts a new object), so a view stays valid while
+ * the resource, its definition, its pools and its reported state are the same objects. The list of
+ * 10,000 resources then costs lookups, not rebuilding; any change misses the cache by identity.
+ */
+interface CachedView {
+  rd: ResourceDefinitionRecord | undefined;
+  pools: Array<StoragePoolRecord | undefined>;
+  rt: ResourceRuntime;
+  view: Dict;
+}
+const viewCache = new WeakMap<ResourceRecord, CachedView>();
+const definitionCache = new WeakMap<ResourceDefinitionRecord, DefinitionInfo>();
+const NO_DEFINITION: DefinitionInfo = { vds: new Map() };
 
+export class ResourceViews {
   constructor(private readonly c: Controller) {}
 
   /** The Resource shape (no volumes), for GET .../resources[/{node}]. */
   resource(r: ResourceRecord): Resource {
-    return this.build(r, false) as Resource;
+    const { volumes: _v, shared_name: _s, ...rest } = this.withVolumes(r);
+    return rest;
   }
 
-  /** The ResourceWithVolumes shape, for /v1/view/resources. */
+  /** The ResourceWithVolumes shape, for /v1/view/resources. Shared objects: never modify the result. */
   withVolumes(r: ResourceRecord): ResourceWithVolumes {
-    return this.build(r, true) as ResourceWithVolumes;
+    const g = this.c.graph;
+    const rd = g.resourceDefinitions.get(key.rd(r.name));
+    const rt = this.c.runtime.resource?.(r.name, r.node_name) ?? NOTHING;
+    const pools = r.volumes.map((v) => g.storagePool(r.node_name, v.storage_pool_name));
+    const hit = viewCache.get(r);
+    if (hit && hit.rd === rd && hit.rt === rt && hit.pools.every((p, i) => p === pools[i])) return hit.view as ResourceWithVolumes;
+    const view = this.build(r, rd, rt, pools);
+    viewCache.set(r, { rd, pools, rt, view });
+    return view as ResourceWithVolumes;
   }
 
   /** The volumes of a resource, for GET .../resources/{node}/volumes. */
   volumes(r: ResourceRecord): Volume[] {
-    return (this.build(r, true).volumes as Volume[] | undefined) ?? [];
+    return this.withVolumes(r).volumes ?? [];
   }
 
-  private build(r: ResourceRecord, withVolumes: boolean): Dict {
-    const info = this.definition(r.name);
-    const rt = this.c.runtime.resource?.(r.name, r.node_name) ?? NOTHING;
+  private build(r: ResourceRecord, rd: ResourceDefinitionRecord | undefined, rt: ResourceRuntime, pools: Array<StoragePoolRecord | undefined>): Dict {
+    const info = rd ? definitionInfo(rd) : NO_DEFINITION;
     const stack = r.layer_stack;
     // Per volume and layer, built once and shared by layer_object and volumes[].layer_data_list.
     const layerData = stack.map((layer) => r.volumes.map((v) => volumeLayerData(layer, v, info, rt.volumes?.[v.volume_number])));
@@ -71,65 +94,60 @@ export class ResourceViews {
     const out: Dict = { name: r.name, node_name: r.node_name };
     if (hasKeys(r.props)) out.props = r.props;
     if (r.flags.length) out.flags = r.flags;
-    if (stack.length) out.layer_object = this.layerObject(r, info, rt, layerData, 0);
+    if (stack.length) out.layer_object = layerObject(r, info, rt, layerData, 0);
     if (rt.in_use !== undefined) out.state = { in_use: rt.in_use };
     out.uuid = r.uuid;
     out.create_timestamp = r.create_timestamp;
-    if (!withVolumes) return out;
-
-    const volumes = r.volumes.map((v, i) => this.volume(r, v, rt.volumes?.[v.volume_number] ?? NO_VOLUME, layerData, i));
+    const volumes = r.volumes.map((v, i) => volumeView(r, v, pools[i], rt.volumes?.[v.volume_number] ?? NO_VOLUME, layerData, i));
     if (volumes.length) out.volumes = volumes;
-    const first = r.volumes[0];
-    const shared = first && this.c.graph.storagePool(r.node_name, first.storage_pool_name)?.free_space_mgr_name;
+    const shared = pools[0]?.free_space_mgr_name;
     if (shared) out.shared_name = shared;
     return out;
   }
+}
 
-  private layerObject(r: ResourceRecord, info: DefinitionInfo, rt: ResourceRuntime, layerData: VolumeLayerData[][], i: number): ResourceLayer {
-    const type = r.layer_stack[i];
-    const [dataKey, volumesKey] = LAYER_KEYS[type];
-    const out: Dict = { type, resource_name_suffix: '' };
-    if (type === 'DRBD') {
-      out.drbd = drbdResource(r, info, rt, layerData[i]);
-    } else {
-      if (layerData[i].length) out[dataKey] = { [volumesKey]: layerData[i] };
-    }
-    if (i + 1 < r.layer_stack.length) out.children = [this.layerObject(r, info, rt, layerData, i + 1)];
-    return out as ResourceLayer;
+function layerObject(r: ResourceRecord, info: DefinitionInfo, rt: ResourceRuntime, layerData: VolumeLayerData[][], i: number): ResourceLayer {
+  const type = r.layer_stack[i];
+  const [dataKey, volumesKey] = LAYER_KEYS[type];
+  const out: Dict = { type, resource_name_suffix: '' };
+  if (type === 'DRBD') {
+    out.drbd = drbdResource(r, info, rt, layerData[i]);
+  } else if (layerData[i].length) {
+    out[dataKey] = { [volumesKey]: layerData[i] };
   }
+  if (i + 1 < r.layer_stack.length) out.children = [layerObject(r, info, rt, layerData, i + 1)];
+  return out as ResourceLayer;
+}
 
-  private volume(r: ResourceRecord, v: VolumeRecord, vrt: VolumeRuntime, layerData: VolumeLayerData[][], i: number): Volume {
-    const pool = this.c.graph.storagePool(r.node_name, v.storage_pool_name);
-    const out: Dict = { volume_number: v.volume_number, storage_pool_name: v.storage_pool_name };
-    if (pool) out.provider_kind = pool.provider_kind;
-    // The device clients open is the top layer's.
-    const top = layerData[0]?.[i];
-    if (top?.device_path) out.device_path = top.device_path;
-    if (vrt.allocated_size_kib !== undefined) out.allocated_size_kib = vrt.allocated_size_kib;
-    if (hasKeys(v.props)) out.props = v.props;
-    if (v.flags.length) out.flags = v.flags;
-    if (vrt.disk_state !== undefined || vrt.replication_states !== undefined) {
-      const state: Dict = {};
-      if (vrt.disk_state !== undefined) state.disk_state = vrt.disk_state;
-      if (vrt.replication_states && hasKeys(vrt.replication_states)) state.replication_states = vrt.replication_states;
-      out.state = state;
-    }
-    if (r.layer_stack.length) out.layer_data_list = r.layer_stack.map((type, l) => ({ type, data: layerData[l][i] }));
-    out.uuid = v.uuid;
-    return out as Volume;
+function volumeView(r: ResourceRecord, v: VolumeRecord, pool: StoragePoolRecord | undefined, vrt: VolumeRuntime,
+  layerData: VolumeLayerData[][], i: number): Volume {
+  const out: Dict = { volume_number: v.volume_number, storage_pool_name: v.storage_pool_name };
+  if (pool) out.provider_kind = pool.provider_kind;
+  // The device clients open is the top layer's.
+  const top = layerData[0]?.[i];
+  if (top?.device_path) out.device_path = top.device_path;
+  if (vrt.allocated_size_kib !== undefined) out.allocated_size_kib = vrt.allocated_size_kib;
+  if (hasKeys(v.props)) out.props = v.props;
+  if (v.flags.length) out.flags = v.flags;
+  if (vrt.disk_state !== undefined || vrt.replication_states !== undefined) {
+    const state: Dict = {};
+    if (vrt.disk_state !== undefined) state.disk_state = vrt.disk_state;
+    if (vrt.replication_states && hasKeys(vrt.replication_states)) state.replication_states = vrt.replication_states;
+    out.state = state;
   }
+  if (r.layer_stack.length) out.layer_data_list = r.layer_stack.map((type, l) => ({ type, data: layerData[l][i] }));
+  out.uuid = v.uuid;
+  return out as Volume;
+}
 
-  private definition(rdName: string): DefinitionInfo {
-    const k = key.rd(rdName);
-    let info = this.definitions.get(k);
-    if (!info) {
-      const rd = this.c.graph.resourceDefinitions.get(k);
-      info = { vds: new Map((rd?.volume_definitions ?? []).map((vd) => [vd.volume_number, vd])) };
-      if (rd?.drbd) info.drbd = drbdDefinition(rd);
-      this.definitions.set(k, info);
-    }
-    return info;
+function definitionInfo(rd: ResourceDefinitionRecord): DefinitionInfo {
+  let info = definitionCache.get(rd);
+  if (!info) {
+    info = { vds: new Map(rd.volume_definitions.map((vd) => [vd.volume_number, vd])) };
+    if (rd.drbd) info.drbd = drbdDefinition(rd);
+    definitionCache.set(rd, info);
   }
+  return info;
 }
 
 function drbdDefinition(rd: ResourceDefinitionRecord): Record<string, unknown> {

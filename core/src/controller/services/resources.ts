@@ -4,7 +4,7 @@
  */
 import type { ApiCallRc } from '../../model/apicallrc.js';
 import { StorhubError } from '../../model/errors.js';
-import { DEFAULT_DISKLESS_POOL, DEFAULT_STORAGE_POOL, type LayerKind } from '../../model/enums.js';
+import { DEFAULT_DISKLESS_POOL, type LayerKind } from '../../model/enums.js';
 import { checkLayerStack } from '../../model/layers.js';
 import { normaliseRscFlags, type ResourceCreate, type ResourceModify, type VolumeModify } from '../../model/resource.js';
 import type {
@@ -12,6 +12,7 @@ import type {
 } from '../../store/records.js';
 import { applyPropsModify } from '../../props/modify.js';
 import { normaliseKey, validateProp } from '../../props/whitelist.js';
+import { resolveStorPoolName } from '../../props/resolve.js';
 import { allocateNodeId, allocateTcpPort } from '../allocation.js';
 import { Change } from '../change.js';
 import type { Controller } from '../controller.js';
@@ -129,7 +130,7 @@ export class ResourceService {
     const volumes: VolumeRecord[] = rd.volume_definitions.map((vd) => {
       const poolName = diskless
         ? givenPool ?? DEFAULT_DISKLESS_POOL
-        : resolveStorPoolName(this.c.graph, rd, vd, node, props);
+        : storPoolFor(this.c.graph, rd, vd, node, props);
       const pool = this.poolOn(node, poolName, rd.name);
       checkPoolKind(pool, diskless, rd.name);
       return { volume_number: vd.volume_number, storage_pool_name: pool.name, props: {}, flags: [], uuid: this.c.newUuid() };
@@ -305,21 +306,24 @@ function checkPoolKind(pool: StoragePoolRecord, diskless: boolean, rdName: strin
 }
 
 /**
- * The storage pool of a new diskful volume (contract §5.2): StorPoolName on the resource, the volume
- * definition, the resource definition, its resource group, the node; else a pool the diskful peers
- * use for this volume that the node also has; else DfltStorPool.
- * (Local until a shared props resolver exists.)
+ * The storage pool of a new diskful volume (contract §5.2): StorPoolName on the resource, volume
+ * definition, resource definition, resource group, node; else a pool the diskful peers use for this
+ * volume that this node has too; else DfltStorPool.
  */
-function resolveStorPoolName(
+function storPoolFor(
   graph: Graph, rd: ResourceDefinitionRecord, vd: VolumeDefinitionRecord, node: NodeRecord, rscProps: Record<string, string>,
 ): string {
-  const rg = graph.resourceGroup(rd.resource_group_name);
-  const own = rscProps.StorPoolName ?? vd.props.StorPoolName ?? rd.props.StorPoolName ?? rg?.props.StorPoolName ?? node.props.StorPoolName;
-  if (own !== undefined) return own;
+  const peerPools: string[] = [];
   for (const peer of graph.resourcesOf(rd.name)) {
     if (peer.flags.includes('DISKLESS')) continue;
     const pool = peer.volumes.find((v) => v.volume_number === vd.volume_number)?.storage_pool_name;
-    if (pool !== undefined && graph.storagePool(node.name, pool)) return pool;
+    if (pool !== undefined && graph.storagePool(node.name, pool)) peerPools.push(pool);
   }
-  return DEFAULT_STORAGE_POOL;
+  return resolveStorPoolName({
+    resource: rscProps,
+    volumeDefinition: vd.props,
+    resourceDefinition: rd.props,
+    resourceGroup: graph.resourceGroup(rd.resource_group_name)?.props,
+    node: node.props,
+  }, peerPools).value;
 }

@@ -61,7 +61,7 @@ export function spawn(c: Controller, rgName: string, body: ResourceGroupSpawn): 
   // Volume groups are kept sorted by number: the n-th size goes to the n-th group.
   rd.volume_definitions = sizes.map((size, i) =>
     vds.build(rd, { volume_number: groups[i]?.volume_number, size_kib: size, flags: groups[i]?.flags }, reserved),
-  );
+  ).sort((a, b) => a.volume_number - b.volume_number);
   c.commit(new Change().put('rd', key.rd(rd.name), rd));
 
   answers.push(...plan.answers);
