@@ -157,3 +157,28 @@ test('satellite-reported state appears once the runtime has it', async () => {
   assert.ok(!('state' in b) && !('state' in b.volumes[0]) && !('allocated_size_kib' in b.volumes[0]));
   await api.close();
 });
+
+test('views follow changes of the resource, its definition and its volume definitions', async () => {
+  const api = await makeApi();
+  await addNode(api, 'n1');
+  await addRd(api, 'r1');
+  await ok(api, 'POST', '/v1/resource-definitions/r1/resources/n1', {});
+  const first = (await api.call('GET', '/v1/view/resources')).body[0];
+  assert.equal(first.layer_object.drbd.drbd_resource_definition.port, -1);
+  assert.equal(first.volumes.length, 1);
+
+  await ok(api, 'PUT', '/v1/resource-definitions/r1', { drbd_port: 7777 });
+  const second = (await api.call('GET', '/v1/view/resources')).body[0];
+  assert.equal(second.layer_object.drbd.drbd_resource_definition.port, 7777);
+
+  await ok(api, 'POST', '/v1/resource-definitions/r1/volume-definitions', { volume_definition: { size_kib: 2048 } });
+  await ok(api, 'PUT', '/v1/resource-definitions/r1/resources/n1', { override_props: { 'Aux/x': 'y' } });
+  const third = (await api.call('GET', '/v1/view/resources')).body[0];
+  assert.deepEqual(third.volumes.map((v: any) => v.volume_number), [0, 1]);
+  assert.equal(third.layer_object.drbd.drbd_volumes.length, 2);
+  assert.deepEqual(third.props, { 'Aux/x': 'y' });
+  // The single GET answers the same record as the list, without volumes.
+  const { volumes: _v, ...withoutVolumes } = third;
+  assert.deepEqual((await api.call('GET', '/v1/resource-definitions/r1/resources/n1')).body, withoutVolumes);
+  await api.close();
+});

@@ -62,9 +62,15 @@ export function route<B extends z.ZodType | undefined>(
         body: body as B extends z.ZodType ? z.infer<B> : undefined,
         request,
       });
+      if (result instanceof JsonText) return reply.code(spec.status ?? 200).type('application/json').send(result.text);
       return reply.code(spec.status ?? 200).send(result);
     },
   });
+}
+
+/** A reply that is already JSON text (hot lists assemble it from cached pieces); sent as is. */
+export class JsonText {
+  constructor(readonly text: string) {}
 }
 
 /** The ApiCallRc list reply shape (documentation only). */

@@ -4,23 +4,13 @@
  */
 import { z } from 'zod';
 import { LAYER_KINDS, PROVIDER_KINDS, RSC_FLAGS, RSC_FLAG_IMPLIES } from './enums.js';
+import { DrbdResourceDefinitionLayer } from './resource-definition.js';
 import { optBool, optInt, optString, optStringList, propsMap, PropsModifyFields, upperEnum } from './lenient.js';
 
 const nullToUndefined = (v: unknown) => (v === null ? undefined : v);
 const Props = z.record(z.string(), z.string());
 
 // --- output shapes ---
-
-export const DrbdResourceDefinitionLayer = z.object({
-  resource_name_suffix: z.string().optional(),
-  peer_slots: z.number().int().optional(),
-  al_stripes: z.number().int().optional(),
-  al_stripe_size_kib: z.number().int().optional(),
-  port: z.number().int().optional(),
-  transport_type: z.string().optional(),
-  secret: z.string().optional(),
-  down: z.boolean().optional(),
-});
 
 /** Per-volume data of one layer; DRBD carries its definition, the others their volume number. */
 export const VolumeLayerData = z.object({

@@ -12,7 +12,7 @@ import { ResourceWithVolumes, Snapshot } from '../../model/resource.js';
 import type { ResourceRecord, SnapshotRecord } from '../../store/records.js';
 import type { ApiDeps } from '../context.js';
 import { list, nameFilter, paginate, propsFilter } from '../query.js';
-import { route } from '../route.js';
+import { JsonText, route } from '../route.js';
 import { ResourceViews } from '../views/resource.js';
 import { snapshotView } from '../views/snapshot.js';
 
@@ -62,7 +62,8 @@ export function viewRoutes(app: FastifyInstance, { controller: c }: ApiDeps): vo
       byProps(r.props) &&
       (pools.size === 0 || r.volumes.some((v) => pools.has(v.storage_pool_name.toUpperCase()))));
     const views = new ResourceViews(c);
-    return paginate(matches, query).map((r) => views.withVolumes(r));
+    // Views carry no bigint, so plain JSON text per resource is exact; joining it skips re-serializing.
+    return new JsonText(`[${paginate(matches, query).map((r) => views.withVolumesJson(r)).join(',')}]`);
   });
 
   route(app, 'GET', '/v1/view/snapshots', {
