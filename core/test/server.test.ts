@@ -67,3 +67,16 @@ test('a mistyped field is a 400 parse error, and nothing is stored', async () =>
   assert.equal((await api.call('GET', '/v1/nodes')).body.length, 0);
   await api.close();
 });
+
+test('an invalid name in a list filter is refused, a valid unknown one matches nothing', async () => {
+  const api = await makeApi();
+  await api.call('POST', '/v1/nodes', satelliteNode('alpha'));
+  const bad = await api.call('GET', '/v1/nodes?nodes=bad_name');
+  assert.equal(bad.status, 500);
+  assert.equal(bad.body[0].message.startsWith("Invalid node name 'bad_name'"), true);
+  const none = await api.call('GET', '/v1/nodes?nodes=bravo');
+  assert.deepEqual(none.body, []);
+  const some = await api.call('GET', '/v1/nodes?nodes=ALPHA&nodes=bravo');
+  assert.deepEqual(some.body.map((n: { name: string }) => n.name), ['alpha']);
+  await api.close();
+});

@@ -4,6 +4,7 @@
  * `props` filters as `key` or `key=value` (all must match), `limit`/`offset` only when limit > 0.
  */
 import { toBool } from '../model/lenient.js';
+import { checkName, type NameKind } from '../model/names.js';
 
 export type Query = Record<string, string | string[] | undefined>;
 
@@ -33,9 +34,26 @@ export function int(q: Query, name: string, dflt = 0): number {
   return Number.isFinite(n) ? Math.trunc(n) : dflt;
 }
 
-/** A case-insensitive name filter; an empty filter matches everything. */
+/** Which name rules the values of each name-filter parameter follow. */
+const FILTER_KIND: Record<string, NameKind> = {
+  nodes: 'node',
+  node_a: 'node',
+  node_b: 'node',
+  resources: 'resource',
+  resource_definitions: 'resource',
+  storage_pools: 'storage pool',
+  resource_groups: 'resource group',
+};
+
+/**
+ * A case-insensitive name filter; an empty filter matches everything. A value that is not a valid
+ * name is an error (LINSTOR refuses it rather than silently matching nothing).
+ */
 export function nameFilter(q: Query, name: string): (value: string) => boolean {
-  const wanted = new Set(list(q, name).map((s) => s.toUpperCase()));
+  const values = list(q, name);
+  const kind = FILTER_KIND[name];
+  if (kind) for (const v of values) checkName(kind, v);
+  const wanted = new Set(values.map((s) => s.toUpperCase()));
   return wanted.size === 0 ? () => true : (value) => wanted.has(value.toUpperCase());
 }
 

@@ -1,29 +1,28 @@
 /** Resource and volume definition records -> LINSTOR's wire shapes, with their layer data. */
 import type { ResourceDefinition, VolumeDefinition } from '../../model/resource-definition.js';
-import type { ResourceDefinitionRecord, VolumeDefinitionRecord } from '../../store/records.js';
+import type { DrbdResourceDefinitionRecord, ResourceDefinitionRecord, VolumeDefinitionRecord } from '../../store/records.js';
 import { nonEmpty } from '../out.js';
 
 type RdLayer = NonNullable<ResourceDefinition['layer_data']>[number];
 type VdLayer = NonNullable<VolumeDefinition['layer_data']>[number];
 
-/** One entry per layer; only DRBD carries data (port -1 when there is no preferred port). */
+/** The DRBD layer data of a resource definition (also embedded in each resource's DRBD layer). */
+export function drbdDefinitionView(d: DrbdResourceDefinitionRecord): NonNullable<RdLayer['data']> {
+  return {
+    peer_slots: d.peer_slots,
+    al_stripes: d.al_stripes,
+    al_stripe_size_kib: d.al_stripe_size_kib,
+    // -1 = no preferred port; old clients and python-linstor require the key (contract §2.5).
+    port: d.port ?? -1,
+    transport_type: d.transport_type,
+    secret: d.secret,
+    down: false,
+  };
+}
+
+/** One entry per layer; only DRBD carries data. */
 function rdLayerData(rd: ResourceDefinitionRecord): RdLayer[] {
-  return rd.layer_stack.map((type): RdLayer => {
-    if (type !== 'DRBD' || !rd.drbd) return { type };
-    const d = rd.drbd;
-    return {
-      type,
-      data: {
-        peer_slots: d.peer_slots,
-        al_stripes: d.al_stripes,
-        al_stripe_size_kib: d.al_stripe_size_kib,
-        port: d.port ?? -1,
-        transport_type: d.transport_type,
-        secret: d.secret,
-        down: false,
-      },
-    };
-  });
+  return rd.layer_stack.map((type): RdLayer => (type === 'DRBD' && rd.drbd ? { type, data: drbdDefinitionView(rd.drbd) } : { type }));
 }
 
 export function volumeDefinitionView(rd: ResourceDefinitionRecord, vd: VolumeDefinitionRecord): VolumeDefinition {

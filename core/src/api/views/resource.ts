@@ -20,6 +20,7 @@ import type {
   ResourceDefinitionRecord, ResourceRecord, StoragePoolRecord, VolumeDefinitionRecord, VolumeRecord,
 } from '../../store/records.js';
 import { key } from '../../controller/graph.js';
+import { drbdDefinitionView } from './resource-definition.js';
 
 const NOTHING: ResourceRuntime = Object.freeze({});
 const NO_VOLUME: VolumeRuntime = Object.freeze({});
@@ -156,24 +157,10 @@ function definitionInfo(rd: ResourceDefinitionRecord): DefinitionInfo {
   let info = definitionCache.get(rd);
   if (!info) {
     info = { vds: new Map(rd.volume_definitions.map((vd) => [vd.volume_number, vd])) };
-    if (rd.drbd) info.drbd = drbdDefinition(rd);
+    if (rd.drbd) info.drbd = drbdDefinitionView(rd.drbd);
     definitionCache.set(rd, info);
   }
   return info;
-}
-
-function drbdDefinition(rd: ResourceDefinitionRecord): Record<string, unknown> {
-  const d = rd.drbd!;
-  return {
-    peer_slots: d.peer_slots,
-    al_stripes: d.al_stripes,
-    al_stripe_size_kib: d.al_stripe_size_kib,
-    // -1 = no preferred port; old clients require the key (contract §2.5).
-    port: d.port ?? -1,
-    transport_type: d.transport_type,
-    secret: d.secret,
-    down: false,
-  };
 }
 
 function drbdResource(r: ResourceRecord, info: DefinitionInfo, rt: ResourceRuntime, volumes: VolumeLayerData[]): Dict {
