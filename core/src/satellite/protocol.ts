@@ -1,0 +1,216 @@
+/**
+ * The controller <-> satellite protocol (Storhub's own; LINSTOR's is not a public contract).
+ *
+ * HTTP/1.1 + JSON on the satellite port (3366). The controller is always the client:
+ *   GET  /satellite/v1/info    -> SatelliteInfo: who the satellite is and what this node supports
+ *   PUT  /satellite/v1/state   <- StateUpdate (full, or a delta on top of `base_update_id`)
+ *                              -> StateReport: what the satellite observed after converging
+ *                                 409 + {need_full_sync: true} when a delta does not fit its state
+ *   GET  /satellite/v1/events  -> NDJSON stream of SatelliteEvent, kept open; a heartbeat every 5 s
+ *
+ * Satellites keep no state of their own beyond caches: after every (re)connect the controller sends
+ * the node's full desired state, and the satellite converges to it. A satellite only ever removes
+ * devices whose names it would create itself (`<resource>_<volume number, 5 digits>`).
+ */
+import { z } from 'zod';
+import { LAYER_KINDS, PROVIDER_KINDS } from '../model/enums.js';
+
+export const PROTOCOL_VERSION = 1;
+export const SATELLITE_PORT = 3366;
+
+const Props = z.record(z.string(), z.string());
+
+// --- handshake ---
+
+export const Capabilities = z.object({
+  providers: z.array(z.enum(PROVIDER_KINDS)),
+  layers: z.array(z.enum(LAYER_KINDS)),
+  /** Why a provider or layer is missing on this node, e.g. {"DRBD": ["kernel module drbd is not loaded"]}. */
+  unsupported_providers: z.record(z.string(), z.array(z.string())),
+  unsupported_layers: z.record(z.string(), z.array(z.string())),
+  /** Versions of the tools found, for reports (e.g. {"drbd-utils": "9.22.0", "kernel": "6.1.0"}). */
+  versions: z.record(z.string(), z.string()).optional(),
+});
+export type Capabilities = z.infer<typeof Capabilities>;
+
+export const SatelliteInfo = z.object({
+  node_name: z.string(),
+  storhub_version: z.string(),
+  protocol_version: z.number().int(),
+  capabilities: Capabilities,
+});
+export type SatelliteInfo = z.infer<typeof SatelliteInfo>;
+
+// --- desired state (controller -> satellite) ---
+
+export const DesiredPool = z.object({
+  name: z.string(),
+  provider_kind: z.enum(PROVIDER_KINDS),
+  /** The pool's own props: StorDriver/StorPoolName (vg, vg/thinpool, zpool, directory), StorDriver/*. */
+  props: Props,
+});
+export type DesiredPool = z.infer<typeof DesiredPool>;
+
+export const DrbdPeer = z.object({
+  node_name: z.string(),
+  node_id: z.number().int(),
+  /** Address and port of the peer's DRBD endpoint for this resource. */
+  address: z.string(),
+  port: z.number().int(),
+  diskless: z.boolean(),
+  /** Resource-connection level props of this pair (DrbdOptions/Net/*, PeerDevice/*, Paths/*), resolved. */
+  connection_props: Props,
+});
+export type DrbdPeer = z.infer<typeof DrbdPeer>;
+
+export const DesiredDrbd = z.object({
+  node_id: z.number().int(),
+  address: z.string(),
+  port: z.number().int(),
+  secret: z.string(),
+  peer_slots: z.number().int(),
+  al_stripes: z.number().int(),
+  al_stripe_size_kib: z.number().int(),
+  transport_type: z.string(),
+  diskless: z.boolean(),
+  peers: z.array(DrbdPeer),
+});
+export type DesiredDrbd = z.infer<typeof DesiredDrbd>;
+
+export const DesiredVolume = z.object({
+  volume_number: z.number().int(),
+  /** Net size the user asked for (the volume definition's size_kib). */
+  size_kib: z.number().int(),
+  /** The volume definition's GROSS_SIZE flag: size_kib includes layer metadata. */
+  gross_size: z.boolean(),
+  storage_pool: z.string(),
+  /** Effective props of the volume (volume -> resource -> vd -> vg -> rd -> rg -> node -> controller). */
+  props: Props,
+  /** DRBD minor of this volume, when the stack has DRBD. */
+  minor_number: z.number().int().optional(),
+  /** LUKS: the volume's key, derived by the controller from the cluster passphrase (base64). */
+  luks_key: z.string().optional(),
+});
+export type DesiredVolume = z.infer<typeof DesiredVolume>;
+
+export const DesiredResource = z.object({
+  name: z.string(),
+  layer_stack: z.array(z.enum(LAYER_KINDS)),
+  /** Resource flags (DISKLESS, DRBD_DISKLESS, INACTIVE, DELETE, ...). */
+  flags: z.array(z.string()),
+  /** Effective resource-level props (resource -> rd -> rg -> node -> controller). */
+  props: Props,
+  volumes: z.array(DesiredVolume),
+  drbd: DesiredDrbd.optional(),
+});
+export type DesiredResource = z.infer<typeof DesiredResource>;
+
+export const ExternalFile = z.object({
+  path: z.string(),
+  /** base64 */
+  content: z.string(),
+});
+export type ExternalFile = z.infer<typeof ExternalFile>;
+
+export const StateUpdate = z.object({
+  update_id: z.number().int(),
+  /** A full update replaces everything; a delta applies on top of `base_update_id`. */
+  full: z.boolean(),
+  base_update_id: z.number().int().optional(),
+  node_name: z.string(),
+  /** Effective node props (node -> controller), e.g. DrbdOptions defaults. Always complete. */
+  node_props: Props,
+  /** Always complete (a node has few pools). */
+  pools: z.array(DesiredPool),
+  /** full: every resource of the node; delta: the resources that changed. */
+  resources: z.array(DesiredResource),
+  /** delta only: resources to remove from the node. */
+  removed_resources: z.array(z.string()).default([]),
+  /** Always complete: external files attached to resources on this node. */
+  external_files: z.array(ExternalFile).default([]),
+});
+export type StateUpdate = z.infer<typeof StateUpdate>;
+
+// --- observed state (satellite -> controller) ---
+
+export const Report = z.object({
+  severity: z.enum(['error', 'warn', 'info']),
+  message: z.string(),
+  cause: z.string().optional(),
+  correction: z.string().optional(),
+  details: z.string().optional(),
+});
+export type Report = z.infer<typeof Report>;
+
+export const ObservedPool = z.object({
+  name: z.string(),
+  /** KiB; absent when it could not be read (see reports). */
+  free_capacity: z.number().optional(),
+  total_capacity: z.number().optional(),
+  reports: z.array(Report).default([]),
+});
+export type ObservedPool = z.infer<typeof ObservedPool>;
+
+export const ObservedLayerVolume = z.object({
+  layer: z.enum(LAYER_KINDS),
+  device_path: z.string().optional(),
+  backing_device: z.string().optional(),
+  allocated_size_kib: z.number().optional(),
+  usable_size_kib: z.number().optional(),
+  disk_state: z.string().optional(),
+});
+export type ObservedLayerVolume = z.infer<typeof ObservedLayerVolume>;
+
+export const ObservedVolume = z.object({
+  volume_number: z.number().int(),
+  /** The top layer's device. */
+  device_path: z.string().optional(),
+  allocated_size_kib: z.number().optional(),
+  usable_size_kib: z.number().optional(),
+  /** Top layer's disk state (DRBD: UpToDate, Inconsistent, Diskless, ...; STORAGE: "UpToDate" when present). */
+  disk_state: z.string().optional(),
+  /** Per peer (DRBD): replication state and sync progress. */
+  replication_states: z.record(z.string(), z.object({ replication_state: z.string(), done_percentage: z.number().optional() })).optional(),
+  /** Per layer, top first. */
+  layers: z.array(ObservedLayerVolume).default([]),
+});
+export type ObservedVolume = z.infer<typeof ObservedVolume>;
+
+export const ObservedResource = z.object({
+  name: z.string(),
+  /** Device opened by someone (DRBD Primary / mounted / open count > 0). */
+  in_use: z.boolean().optional(),
+  volumes: z.array(ObservedVolume),
+  /** DRBD: connection state per peer node. */
+  connections: z.record(z.string(), z.object({ connected: z.boolean(), message: z.string() })).optional(),
+  reports: z.array(Report).default([]),
+});
+export type ObservedResource = z.infer<typeof ObservedResource>;
+
+export const StateReport = z.object({
+  update_id: z.number().int(),
+  pools: z.array(ObservedPool),
+  /** Every resource of the update (full) or of the delta. */
+  resources: z.array(ObservedResource),
+  /** Resources the satellite has removed (confirming a removal asked for). */
+  removed_resources: z.array(z.string()).default([]),
+});
+export type StateReport = z.infer<typeof StateReport>;
+
+export const SatelliteEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('heartbeat'), update_id: z.number().int() }),
+  z.object({ type: z.literal('resource'), resource: ObservedResource }),
+  z.object({ type: z.literal('pool'), pool: ObservedPool }),
+]);
+export type SatelliteEvent = z.infer<typeof SatelliteEvent>;
+
+/** LINSTOR's volume naming, the proof a satellite created a device: `<resource>_<nnnnn>`. */
+export function volumeName(resource: string, volumeNumber: number): string {
+  return `${resource}_${String(volumeNumber).padStart(5, '0')}`;
+}
+
+/** Parses `<resource>_<nnnnn>` back; undefined for names Storhub did not make. */
+export function parseVolumeName(name: string): { resource: string; volumeNumber: number } | undefined {
+  const m = /^([A-Za-z_][A-Za-z0-9_-]{1,47})_(\d{5})$/.exec(name);
+  return m ? { resource: m[1], volumeNumber: Number(m[2]) } : undefined;
+}
