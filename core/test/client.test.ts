@@ -6,7 +6,13 @@ import {
   ApiError, ConnectionError, StorhubClient, isNotFound, parseControllerList, parseControllerUrl, rcIs,
 } from '../src/client/index.js';
 import { type LiveApi, startApi, unusedPort } from './cli-helpers.js';
-import { satelliteNode } from './helpers.js';
+import type { NodeCreate } from '../src/client/index.js';
+
+/** A satellite as a typed caller sends it: canonical (upper-case) values, `type` left to the server default. */
+const satelliteNode = (name: string): NodeCreate => ({
+  name,
+  net_interfaces: [{ name: 'default', address: '127.0.0.1', satellite_port: 3366, satellite_encryption_type: 'PLAIN', is_active: true }],
+});
 
 let live: LiveApi;
 before(async () => {

@@ -1,7 +1,7 @@
 /** /v1/nodes: nodes and their network interfaces. */
 import type { ApiCallRc } from '../model/apicallrc.js';
 import { seg, type Transport } from './transport.js';
-import type { NetInterface, NetInterfaceCreate, Node, NodeCreate, NodeModify, Paging } from './types.js';
+import type { NetInterface, NetInterfaceCreate, NetInterfaceModify, Node, NodeCreate, NodeModify, Paging } from './types.js';
 
 export interface NodeListFilter extends Paging {
   nodes?: string[];
@@ -53,7 +53,7 @@ export class NodesApi {
     return this.t.send('POST', `/v1/nodes/${seg(node)}/net-interfaces`, body);
   }
 
-  modifyNetInterface(node: string, netif: string, body: Partial<NetInterfaceCreate>): Promise<ApiCallRc[]> {
+  modifyNetInterface(node: string, netif: string, body: NetInterfaceModify): Promise<ApiCallRc[]> {
     return this.t.send('PUT', `/v1/nodes/${seg(node)}/net-interfaces/${seg(netif)}`, body);
   }
 

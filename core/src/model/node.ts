@@ -17,7 +17,7 @@ export const NetInterfaceCreate = z.object({
   name: z.string(),
   address: z.string(),
   satellite_port: optInt(1, 65535),
-  satellite_encryption_type: z.preprocess((v) => (v === null ? undefined : v), upperEnum(['PLAIN', 'SSL']).optional()),
+  satellite_encryption_type: z.preprocess((v) => (v === null ? undefined : v), upperEnum(['PLAIN', 'SSL'] as const).optional()),
   is_active: optBool(),
 });
 export type NetInterfaceCreate = z.infer<typeof NetInterfaceCreate>;
@@ -27,9 +27,10 @@ export const NetInterfaceModify = z.object({
   name: optString(),
   address: optString(),
   satellite_port: optInt(1, 65535),
-  satellite_encryption_type: z.preprocess((v) => (v === null ? undefined : v), upperEnum(['PLAIN', 'SSL']).optional()),
+  satellite_encryption_type: z.preprocess((v) => (v === null ? undefined : v), upperEnum(['PLAIN', 'SSL'] as const).optional()),
   is_active: optBool(),
 });
+export type NetInterfaceModify = z.infer<typeof NetInterfaceModify>;
 
 export const Node = z.object({
   name: z.string(),

@@ -1,6 +1,7 @@
 /** `storhub node (n)`: create, list, delete, lost, reconnect, properties, interfaces. */
 import { type Command, Option } from 'commander';
 import type { Node } from '../../client/types.js';
+import type { NodeType } from '../../model/enums.js';
 import { type CliContext, intArg } from '../context.js';
 import { paint } from '../output.js';
 import { addListProperties, addSetProperty } from '../props.js';
@@ -35,12 +36,13 @@ export function registerNode(program: Command, ctx: CliContext): void {
     .action(async (name: string, ip: string, o: { nodeType: string; communicationType: string; port?: number; interfaceName: string }) => {
       ctx.replies(await ctx.client.nodes.create({
         name,
-        type: o.nodeType,
+        // The wire spelling is upper-case; choices() above admits only the four node types.
+        type: o.nodeType.toUpperCase() as NodeType,
         net_interfaces: [{
           name: o.interfaceName,
           address: ip,
           satellite_port: o.port ?? defaultPort(o.communicationType),
-          satellite_encryption_type: o.communicationType,
+          satellite_encryption_type: o.communicationType.toUpperCase(),
           is_active: true,
         }],
       }));

@@ -13,9 +13,11 @@ function splitNodesAndRd(names: string[]): { nodes: string[]; rd: string } {
   return { nodes: names.slice(0, -1), rd: names[names.length - 1] };
 }
 
+/** The layer types top-down, following the first child (the schema types the tree only a few levels deep). */
 function layerNames(layer: ResourceLayer | undefined): string[] {
+  type LayerNode = { type: string; children?: unknown[] };
   const out: string[] = [];
-  for (let l = layer; l; l = l.children?.[0]) out.push(l.type);
+  for (let l: LayerNode | undefined = layer; l; l = l.children?.[0] as LayerNode | undefined) out.push(l.type);
   return out;
 }
 
@@ -38,8 +40,7 @@ function resourceState(ctx: CliContext, r: ResourceWithVolumes): string {
 }
 
 function minorOf(v: Volume): number | undefined {
-  const data = v.layer_data_list?.find((l) => l.type === 'DRBD')?.data as { drbd_volume_definition?: { minor_number?: number } } | undefined;
-  return data?.drbd_volume_definition?.minor_number;
+  return v.layer_data_list?.find((l) => l.type === 'DRBD')?.data?.drbd_volume_definition?.minor_number;
 }
 
 const usage = (r: ResourceWithVolumes) => (r.state?.in_use === undefined ? 'Unknown' : r.state.in_use ? 'InUse' : 'Unused');
@@ -77,7 +78,7 @@ export function registerResource(program: Command, ctx: CliContext): void {
         return;
       }
       const { nodes, rd } = splitNodesAndRd(names);
-      const flags = [...(o.drbdDiskless ? ['DRBD_DISKLESS'] : []), ...(o.nvmeInitiator ? ['NVME_INITIATOR'] : [])];
+      const flags = [...(o.drbdDiskless ? ['DRBD_DISKLESS' as const] : []), ...(o.nvmeInitiator ? ['NVME_INITIATOR' as const] : [])];
       const entries: ResourceCreate[] = nodes.map((node) => ({
         resource: {
           node_name: node,
