@@ -17,7 +17,7 @@ export const NetInterfaceCreate = z.object({
   name: z.string(),
   address: z.string(),
   satellite_port: optInt(1, 65535),
-  satellite_encryption_type: z.preprocess((v) => (v === null ? undefined : v), upperEnum(['PLAIN', 'SSL'] as const).optional()),
+  satellite_encryption_type: z.preprocess((v) => (v === null ? undefined : v), upperEnum(['PLAIN', 'SSL']).optional()),
   is_active: optBool(),
 });
 export type NetInterfaceCreate = z.infer<typeof NetInterfaceCreate>;
@@ -27,7 +27,7 @@ export const NetInterfaceModify = z.object({
   name: optString(),
   address: optString(),
   satellite_port: optInt(1, 65535),
-  satellite_encryption_type: z.preprocess((v) => (v === null ? undefined : v), upperEnum(['PLAIN', 'SSL'] as const).optional()),
+  satellite_encryption_type: z.preprocess((v) => (v === null ? undefined : v), upperEnum(['PLAIN', 'SSL']).optional()),
   is_active: optBool(),
 });
 export type NetInterfaceModify = z.infer<typeof NetInterfaceModify>;
