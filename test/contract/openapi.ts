@@ -16,8 +16,16 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 
-/** The spec lives next to the checkout on our machines: <repo>/../shared/reference. */
-export const SPEC_PATH = fileURLToPath(new URL('../../../shared/reference/linstor-rest-v1-openapi.yaml', import.meta.url));
+/**
+ * Where LINSTOR's spec is read from: $STORHUB_LINSTOR_SPEC, else <repo>/../shared/reference (our
+ * machines), else /work/shared/reference. The test fails clearly when none exists.
+ */
+const SPEC_CANDIDATES = [
+  process.env.STORHUB_LINSTOR_SPEC,
+  fileURLToPath(new URL('../../../shared/reference/linstor-rest-v1-openapi.yaml', import.meta.url)),
+  '/work/shared/reference/linstor-rest-v1-openapi.yaml',
+].filter((p): p is string => !!p);
+export const SPEC_PATH = SPEC_CANDIDATES.find((p) => existsSync(p)) ?? SPEC_CANDIDATES[0];
 
 export interface Violation {
   /** `METHOD url -> status` of the reply. */
@@ -95,7 +103,7 @@ export class OpenApiSpec {
 
   constructor(path = SPEC_PATH) {
     if (!existsSync(path)) {
-      throw new Error(`LINSTOR OpenAPI spec not found at ${path}: the contract test needs /work/shared/reference next to the checkout.`);
+      throw new Error(`LINSTOR OpenAPI spec not found at ${path}: looked in ${SPEC_CANDIDATES.join(', ')}; set STORHUB_LINSTOR_SPEC to its path.`);
     }
     this.doc = parseYaml(readFileSync(path, 'utf8'));
     for (const e of ERRATA) e.apply(this.doc);
