@@ -60,7 +60,7 @@ test('values from the TOML file, LINSTOR spelling accepted, unknown keys reporte
   prot = 1
 [node]
   name = "node-a.example.com"
-  address = "10.0.0.5"
+  address = "127.0.0.5"
 [storage]
   directory = "/srv/storhub"
 [encrypt]
@@ -73,7 +73,7 @@ test('values from the TOML file, LINSTOR spelling accepted, unknown keys reporte
   assert.equal(c.https.keystore, '/etc/storhub/keystore.jks');
   assert.deepEqual(c.db.location, { kind: 'sqlite', path: '/var/lib/storhub/storhub.db' });
   assert.equal(c.logging.level, 'warn');
-  assert.deepEqual(c.node, { name: 'node-a.example.com', address: '10.0.0.5' });
+  assert.deepEqual(c.node, { name: 'node-a.example.com', address: '127.0.0.5' });
   assert.equal(c.storage.directory, '/srv/storhub');
   assert.equal(c.warnings.length, 3);
   assert.match(c.warnings.join('\n'), /\[logging\]\.prot is not a known key/);

@@ -64,14 +64,14 @@ test('linstor CLI session against the controller', async (t) => {
     assert.equal(r.body.rest_api_version, '1.28.0', 'contract §1.7: report rest_api_version 1.28.0');
   });
 
-  for (const [n, ip] of [['alpha', '10.0.0.1'], ['bravo', '10.0.0.2'], ['charlie', '10.0.0.3']]) {
+  for (const [n, ip] of [['alpha', '127.0.0.1'], ['bravo', '127.0.0.2'], ['charlie', '127.0.0.3']]) {
     await linstor(`node create ${n} ${ip}`, (py, k) => mutate(py, k, 'POST', pq('/v1/nodes'), nodeCreate(n, ip), 201).then(() => undefined));
   }
 
   // linstorapi.py::_handle_response_error parses a >= 400 body as ApiCallRc list only when Content-Type
   // starts with application/json (else it parses HTML and fails); the CLI then exits 10.
-  await linstor('node create alpha 10.0.0.1 (again: FAIL_EXISTS_NODE)', async (py) => {
-    const r = await py.request('POST', pq('/v1/nodes'), nodeCreate('alpha', '10.0.0.1'));
+  await linstor('node create alpha 127.0.0.1 (again: FAIL_EXISTS_NODE)', async (py) => {
+    const r = await py.request('POST', pq('/v1/nodes'), nodeCreate('alpha', '127.0.0.1'));
     assert.equal(r.status, 500, 'exists errors are 500 (contract §1.5)');
     assert.ok(r.contentType?.startsWith('application/json'), `Content-Type ${r.contentType}`);
     assert.ok(Array.isArray(r.body) && r.body.some((e: any) => (BigInt.asUintN(64, BigInt(e.ret_code)) >> 62n) === 3n), 'an error entry');

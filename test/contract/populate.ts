@@ -44,12 +44,12 @@ const pool = (name: string, kind: string, backing?: string) => ({
 
 /** [method, spec path, concrete url, body]: the population, in dependency order. */
 export const STEPS: Array<[string, string, string, unknown?]> = [
-  ['POST', '/v1/nodes', '/v1/nodes', sat('alpha', '10.0.0.1')],
-  ['POST', '/v1/nodes', '/v1/nodes', sat('bravo', '10.0.0.2')],
-  ['POST', '/v1/nodes', '/v1/nodes', sat('charlie', '10.0.0.3')],
-  ['POST', '/v1/nodes', '/v1/nodes', sat('delta', '10.0.0.4')],
+  ['POST', '/v1/nodes', '/v1/nodes', sat('alpha', '127.0.0.1')],
+  ['POST', '/v1/nodes', '/v1/nodes', sat('bravo', '127.0.0.2')],
+  ['POST', '/v1/nodes', '/v1/nodes', sat('charlie', '127.0.0.3')],
+  ['POST', '/v1/nodes', '/v1/nodes', sat('delta', '127.0.0.4')],
   ['PUT', '/v1/nodes/{node}', '/v1/nodes/alpha', { override_props: { 'Aux/rack': '1' } }],
-  ['POST', '/v1/nodes/{node}/net-interfaces', '/v1/nodes/alpha/net-interfaces', { name: 'backup', address: '10.1.0.1' }],
+  ['POST', '/v1/nodes/{node}/net-interfaces', '/v1/nodes/alpha/net-interfaces', { name: 'backup', address: '127.0.1.1' }],
   ['POST', '/v1/nodes/{node}/storage-pools', '/v1/nodes/alpha/storage-pools', pool('thinpool', 'LVM_THIN', 'vg/thin')],
   ['POST', '/v1/nodes/{node}/storage-pools', '/v1/nodes/bravo/storage-pools', pool('thinpool', 'LVM_THIN', 'vg/thin')],
   ['POST', '/v1/nodes/{node}/storage-pools', '/v1/nodes/charlie/storage-pools', pool('thinpool', 'ZFS_THIN', 'tank/thin')],
