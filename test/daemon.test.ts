@@ -27,13 +27,17 @@ test('role combined registers the local node and a FILE_THIN DfltStorPool under 
 
   d = await startStorhubd(['--role', 'combined'], tmp.dir, { env });
   const dbPath = join(tmp.dir, 'var/storhub.db');
-  assert.match(d.output(), new RegExp(`storhubd ready: REST on http://127\\.0\\.0\\.1:\\d+ \\(role combined, node test-node, db ${dbPath}\\)`));
+  assert.match(d.output(), new RegExp(`storhubd ready: REST on http://127\\.0\\.0\\.1:\\d+, satellite on http://127\\.0\\.0\\.1:\\d+ \\(role combined, node test-node, db ${dbPath}\\)`));
   const nodes = await get(d.url, '/v1/nodes');
   assert.equal(nodes.length, 1);
   assert.equal(nodes[0].name, 'test-node');
   assert.equal(nodes[0].type, 'COMBINED');
   const nif = nodes[0].net_interfaces[0];
-  assert.deepEqual([nif.name, nif.address, nif.satellite_port, nif.satellite_encryption_type], ['default', '127.0.0.1', 3366, 'PLAIN']);
+  // The node points at the in-process satellite (port 0 in the test config: the kernel chose it).
+  const satPort = Number(new URL(d.satelliteUrl!).port);
+  assert.deepEqual([nif.name, nif.address, nif.satellite_port, nif.satellite_encryption_type], ['default', '127.0.0.1', satPort, 'PLAIN']);
+  const info = await get(d.satelliteUrl!, '/satellite/v1/info');
+  assert.equal(info.node_name, 'test-node');
   const pool = await get(d.url, '/v1/nodes/test-node/storage-pools/DfltStorPool');
   assert.equal(pool.provider_kind, 'FILE_THIN');
   assert.equal(pool.props['StorDriver/StorPoolName'], join(tmp.dir, 'var/storage'));
@@ -43,10 +47,11 @@ test('role combined registers the local node and a FILE_THIN DfltStorPool under 
   d.proc.kill('SIGTERM');
   assert.deepEqual(await d.exited, { code: 0, signal: null }, d.output());
 
-  // A restart finds both and creates nothing new.
+  // A restart finds both and creates nothing new (the net interface follows the new satellite port).
   d = await startStorhubd(['--role', 'combined'], tmp.dir, { env });
   const again = await get(d.url, '/v1/nodes');
   assert.deepEqual(again.map((n: any) => n.uuid), nodes.map((n: any) => n.uuid));
+  assert.equal(again[0].net_interfaces[0].satellite_port, Number(new URL(d.satelliteUrl!).port));
   const pools = await get(d.url, '/v1/nodes/test-node/storage-pools');
   assert.deepEqual(pools.map((p: any) => p.storage_pool_name), ['DfltDisklessStorPool', 'DfltStorPool']);
   assert.equal(pools[1].uuid, pool.uuid);
@@ -66,9 +71,9 @@ test('what storhubd cannot do is refused with a clear message and a non-zero exi
     return { status: r.status, stderr: r.stderr };
   };
 
-  const sat = run('--role', 'satellite');
-  assert.equal(sat.status, 2);
-  assert.match(sat.stderr, /role 'satellite' is not available yet/);
+  const badPort = run('--role', 'satellite', '--satellite-port', 'x');
+  assert.equal(badPort.status, 2);
+  assert.match(badPort.stderr, /option --satellite-port: \[satellite\]\.port must be an integer port number \(got "x"\)/);
 
   const pg = run('--db', 'postgresql://127.0.0.1/storhub');
   assert.equal(pg.status, 2);

@@ -3,14 +3,15 @@ import { pino } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { Controller } from '../src/controller/controller.js';
+import type { RuntimeState } from '../src/controller/runtime.js';
 import { buildApi } from '../src/api/server.js';
 import { parseJson } from '../src/model/json.js';
 import { codeOf, severityOf } from '../src/model/apicallrc.js';
 
 export const silent = pino({ level: 'silent' });
 
-export function makeController(path = ':memory:'): Controller {
-  return new Controller({ store: new SqliteStore({ path }), logger: silent });
+export function makeController(path = ':memory:', runtime?: RuntimeState): Controller {
+  return new Controller({ store: new SqliteStore({ path }), logger: silent, ...(runtime ? { runtime } : {}) });
 }
 
 export interface TestApi {

@@ -5,23 +5,29 @@ import { codes, makeApi } from './helpers.js';
 const spawnUrl = (rg: string) => `/v1/resource-groups/${rg}/spawn`;
 const rcs = (body: Array<{ ret_code: number | bigint }>) => body.map((e) => BigInt(e.ret_code));
 
-test('CLI-style spawn on DfltRscGrp: partial mode info, definitions created, no placement', async () => {
+test('CLI-style spawn on DfltRscGrp: place_count 2 needs nodes; definitions_only creates the definitions alone', async () => {
   const api = await makeApi();
-  const res = await api.call('POST', spawnUrl('DfltRscGrp'), {
-    resource_definition_name: 'res2', volume_sizes: [1048576], select_filter: {}, partial: false, definitions_only: false,
-  });
+  const body = { resource_definition_name: 'res2', volume_sizes: [1048576], select_filter: {}, partial: false, definitions_only: false };
+  // DfltRscGrp has place_count 2: spawn places, and with no nodes nothing is created (one change).
+  const none = await api.call('POST', spawnUrl('DfltRscGrp'), body);
+  assert.equal(none.status, 500);
+  assert.deepEqual(codes(none.body), [{ severity: 'error', code: 996 }]);
+  assert.match(none.body[0].message, /resource 'res2' needs 2 more diskful replica\(s\), but no node qualifies/);
+  assert.equal((await api.call('GET', '/v1/resource-definitions/res2')).status, 404);
+
+  const res = await api.call('POST', spawnUrl('DfltRscGrp'), { ...body, definitions_only: true });
   assert.equal(res.status, 201);
   // info (no volume groups), vd created, rd created, INFO_NO_RSC_SPAWNED
   assert.deepEqual(rcs(res.body), [4611686018448621568n, 19922945n, 20447233n, 4611686018448631568n]);
   const last = res.body.at(-1);
   assert.match(last.message, /Resource definition 'res2' and 1 volume definition\(s\) created, but no resources deployed/);
-  assert.match(last.details, /automatic placement \(place_count 2\) is not available yet/);
+  assert.match(last.details, /definitions_only was set/);
   assert.match(last.correction, /resource create <node> res2/);
   const rd = (await api.call('GET', '/v1/resource-definitions/res2?with_volume_definitions=true')).body;
   assert.equal(rd.resource_group_name, 'DfltRscGrp');
   assert.deepEqual(rd.volume_definitions.map((v: { size_kib: number }) => v.size_kib), [1048576]);
   assert.equal(rd.volume_definitions[0].layer_data[0].data.minor_number, 1000);
-  assert.equal(api.controller.graph.resources.size, 0, 'placement is not faked');
+  assert.equal(api.controller.graph.resources.size, 0, 'definitions only');
   await api.close();
 });
 
@@ -33,7 +39,7 @@ test('no place count or definitions_only: INFO_NO_RSC_SPAWNED says why', async (
   assert.equal(res.status, 201);
   assert.deepEqual(rcs(res.body), [19922945n, 20447233n, 4611686018448631568n]);
   assert.match(res.body.at(-1).details, /no place count/);
-  assert.ok(!('correction' in res.body.at(-1)));
+  assert.match(res.body.at(-1).correction, /--auto-place/);
 
   await api.call('PUT', '/v1/resource-groups/rg1', { select_filter: { place_count: 2 } });
   const defOnly = await api.call('POST', spawnUrl('rg1'), { resource_definition_name: 'r2', volume_sizes: [1024], definitions_only: 'true' });
@@ -49,7 +55,8 @@ test('one volume definition per volume group, flags carried, sizes checked again
   await api.call('POST', '/v1/resource-groups/rg1/volume-groups', { volume_number: 2 });
   await api.call('POST', '/v1/resource-groups/rg1/volume-groups', { volume_number: 0, flags: ['GROSS_SIZE'] });
 
-  const ok = await api.call('POST', spawnUrl('rg1'), { resource_definition_name: 'r1', volume_sizes: [100, 200] });
+  // definitions_only: this test is about volume definitions (placement is in placement-spawn.test.ts).
+  const ok = await api.call('POST', spawnUrl('rg1'), { resource_definition_name: 'r1', volume_sizes: [100, 200], definitions_only: true });
   assert.equal(ok.status, 201);
   let vds = (await api.call('GET', '/v1/resource-definitions/r1/volume-definitions')).body;
   assert.deepEqual(vds.map((v: { volume_number: number; size_kib: number }) => [v.volume_number, v.size_kib]), [[0, 100], [2, 200]]);
@@ -62,9 +69,9 @@ test('one volume definition per volume group, flags carried, sizes checked again
   assert.match(mismatch.body[0].details, /has 2 volume group\(s\), but 1 size\(s\)/);
   assert.equal((await api.call('GET', '/v1/resource-definitions/r2')).status, 404, 'nothing created');
 
-  const fewer = await api.call('POST', spawnUrl('rg1'), { resource_definition_name: 'r3', volume_sizes: [100], partial: true });
+  const fewer = await api.call('POST', spawnUrl('rg1'), { resource_definition_name: 'r3', volume_sizes: [100], partial: true, definitions_only: true });
   assert.equal(fewer.status, 201);
-  const more = await api.call('POST', spawnUrl('rg1'), { resource_definition_name: 'r4', volume_sizes: [1, 2, 3], partial: true });
+  const more = await api.call('POST', spawnUrl('rg1'), { resource_definition_name: 'r4', volume_sizes: [1, 2, 3], partial: true, definitions_only: true });
   assert.equal(more.status, 201);
   vds = (await api.call('GET', '/v1/resource-definitions/r4/volume-definitions')).body;
   assert.deepEqual(vds.map((v: { volume_number: number }) => v.volume_number), [0, 1, 2], 'the extra size takes the next free number');
@@ -111,7 +118,7 @@ test('rd props, external name, layer stack and peer slots from group and request
 
 test('refusals: existing definition, missing group, passphrase count', async () => {
   const api = await makeApi();
-  await api.call('POST', spawnUrl('DfltRscGrp'), { resource_definition_name: 'r1', volume_sizes: [10] });
+  await api.call('POST', spawnUrl('DfltRscGrp'), { resource_definition_name: 'r1', volume_sizes: [10], definitions_only: true });
   const dup = await api.call('POST', spawnUrl('DfltRscGrp'), { resource_definition_name: 'R1', volume_sizes: [10] });
   assert.equal(dup.status, 500);
   assert.deepEqual(codes(dup.body), [{ severity: 'error', code: 501 }]);

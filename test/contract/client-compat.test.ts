@@ -14,7 +14,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeApi, type TestApi } from '../../core/dist/test/helpers.js';
+import { makeApi, makeController, type TestApi } from '../../core/dist/test/helpers.js';
+import { FakeRuntime, GiB } from '../../core/dist/test/placement-fixtures.js';
 import {
   checkApiCallRcList, checkNode, checkResource, checkResourceDefinition, checkResourceGroup, checkStoragePool, checkVolumeGroup, Keys,
 } from './client-keys.js';
@@ -29,7 +30,10 @@ const nodeCreate = (name: string, ip: string) => ({
 });
 
 test('linstor CLI session against the controller', async (t) => {
-  const api: TestApi = await makeApi();
+  // Satellites as the CLI session sees them: every node ONLINE, every pool with 100 GiB free (the
+  // autoplacer only places on online nodes whose pools reported enough space).
+  const runtime = new FakeRuntime({ pool: { free_capacity: 100 * GiB, total_capacity: 100 * GiB } });
+  const api: TestApi = await makeApi(makeController(':memory:', runtime));
 
   /** One CLI invocation: connect (2x GET /v1/controller/version), then the command's requests. */
   const linstor = (argv: string, fn: (py: PyLinstor, k: Keys) => Promise<void>) =>
@@ -168,14 +172,14 @@ test('linstor CLI session against the controller', async (t) => {
   });
 
   // rsc_grp_cmds.py::spawn -> resource_group_spawn: sizes parsed to KiB ("1G" -> 1048576), select_filter {}.
-  // Placement is the placement issue's; until then spawn creates the definitions and answers
-  // INFO_NO_RSC_SPAWNED (a non-error the CLI prints and exits 0 on).
+  // Contract §2.9: rg1 has place_count 2, so spawn auto-places two diskful replicas on thinpool.
   await linstor('resource-group spawn rg1 res2 1G', async (py, k) => {
-    const answer = await mutate(py, k, 'POST', pq('/v1/resource-groups/{}/spawn', ['rg1']), {
+    await mutate(py, k, 'POST', pq('/v1/resource-groups/{}/spawn', ['rg1']), {
       resource_definition_name: 'res2', volume_sizes: [1048576], partial: false, definitions_only: false, select_filter: {},
     }, 201);
-    const infos = (answer.body as Array<{ ret_code: bigint | number }>).map((e) => BigInt(e.ret_code));
-    assert.ok(infos.includes(4611686018448631568n), 'INFO_NO_RSC_SPAWNED|CRT|RSC_GRP in the answer');
+    const placed = (await list(py, k, pq('/v1/view/resources', [], [['resources', ['res2']]]))).filter((r) => !r.flags?.includes('DISKLESS'));
+    assert.equal(placed.length, 2, 'spawn from a group with place_count 2 places two diskful replicas');
+    assert.ok(placed.every((r) => r.volumes?.every((v: any) => v.storage_pool_name === 'thinpool')), 'on the group\'s storage pool');
     const rd = (await list(py, k, pq('/v1/resource-definitions', [], [['with_volume_definitions', ['true']]]))).find((r) => r.name === 'res2');
     assert.deepEqual(rd?.volume_definitions?.map((vd: any) => vd.size_kib), [1048576]);
   });
@@ -236,7 +240,12 @@ test('linstor CLI session against the controller', async (t) => {
   await linstor('volume-definition create res3 20M', (py, k) =>
     mutate(py, k, 'POST', pq('/v1/resource-definitions/{}/volume-definitions', ['res3']), { volume_definition: { size_kib: 20480, flags: [] } }, 200, true)
       .then(() => undefined));
-  // `resource create res3 --auto-place 2` (POST .../autoplace) is the placement issue's; not replayed yet.
+  // rsc_cmds.py::create --auto-place -> resource_auto_place: diskless_on_remaining null unless given.
+  await linstor('resource create res3 --auto-place 2', async (py, k) => {
+    await mutate(py, k, 'POST', pq('/v1/resource-definitions/{}/autoplace', ['res3']), { diskless_on_remaining: null, select_filter: { place_count: 2 } }, 201, true);
+    const placed = (await list(py, k, pq('/v1/view/resources', [], [['resources', ['res3']]]))).filter((r) => !r.flags?.includes('DISKLESS'));
+    assert.equal(placed.length, 2, 'two diskful replicas placed');
+  });
 
   // rsc_cmds.py::list -> resource_list -> volume_list: GET /v1/view/resources; show() then lists rds.
   await linstor('resource list', async (py, k) => {

@@ -11,7 +11,8 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeApi, type Reply, type TestApi } from '../../core/dist/test/helpers.js';
+import { makeApi, makeController, type Reply, type TestApi } from '../../core/dist/test/helpers.js';
+import { FakeRuntime, GiB } from '../../core/dist/test/placement-fixtures.js';
 import { ERRATA, formatViolations, OpenApiSpec, STATUS_ERRATA, type Violation } from './openapi.js';
 import { FIXTURE, isUnknownPath, populate, type Population } from './populate.js';
 
@@ -73,7 +74,8 @@ function checkReply(method: string, specPath: string, url: string, status: numbe
 }
 
 test('LINSTOR OpenAPI contract', async (t) => {
-  const api = await makeApi();
+  // Online nodes with reported capacity, so spawn and autoplace place replicas (and their replies are validated).
+  const api = await makeApi(makeController(':memory:', new FakeRuntime({ pool: { free_capacity: 100 * GiB, total_capacity: 100 * GiB } })));
   const routes = implementedRoutes(api);
   const pop: Population = await populate(api);
   const extraKeys: Violation[] = [];

@@ -84,11 +84,21 @@ export const ERRATA: Array<{ what: string; apply: (doc: any) => void }> = [
       };
     },
   },
+  {
+    what: 'GET /v1/encryption/passphrase returns one PassphraseStatus object, not an array (linstor-server rest/v1/Encryption.java::passphraseStatus writes a single JsonGenTypes.PassphraseStatus)',
+    apply: (doc) => {
+      doc.paths['/v1/encryption/passphrase'].get.responses['200'].content['application/json'].schema = {
+        $ref: '#/components/schemas/PassphraseStatus',
+      };
+    },
+  },
 ];
 
 /** Statuses the reference server answers that the spec documents differently (contract §1.5). */
 export const STATUS_ERRATA: Record<string, number[]> = {
   'POST /v1/resource-definitions/{resource}/volume-definitions': [200],
+  // rest/v1/Encryption.java::createPassphrase maps the reply with Response.Status.CREATED.
+  'POST /v1/encryption/passphrase': [201],
 };
 
 const I64_MIN = -(1n << 63n);

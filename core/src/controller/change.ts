@@ -7,7 +7,8 @@ import type { Kind, RecordKinds } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { Graph } from './graph.js';
 
-interface Write {
+/** One write of a change; `value` null is a delete. Commit listeners get these. */
+export interface Write {
   kind: Kind;
   key: string;
   value: unknown | null;
@@ -28,6 +29,11 @@ export class Change {
 
   get isEmpty(): boolean {
     return this.writes.length === 0;
+  }
+
+  /** The writes in order (read-only; for commit listeners). */
+  get written(): readonly Readonly<Write>[] {
+    return this.writes;
   }
 
   commit(store: Store, graph: Graph): void {

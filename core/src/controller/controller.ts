@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Change } from './change.js';
+import { Change, type Write } from './change.js';
 import { Graph, key } from './graph.js';
 import type { Store } from '../store/store.js';
 import type { Kind, RecordKinds, ErrorReportRecord } from '../store/records.js';
@@ -20,6 +20,15 @@ export interface ControllerOptions {
   runtime?: RuntimeState;
 }
 
+/** Told what a commit wrote, after it is durable and applied; must not throw or block. */
+export type CommitListener = (writes: readonly Readonly<Write>[]) => void;
+
+/** What the API can ask of the satellite connections (set by the daemon when it starts them). */
+export interface SatelliteControl {
+  /** Drops the connection to the node's satellite and connects again at once; false if there is none. */
+  reconnect(nodeName: string): boolean;
+}
+
 export class Controller {
   readonly graph = new Graph();
   readonly store: Store;
@@ -27,7 +36,10 @@ export class Controller {
   readonly nodeName: string;
   readonly startedAt = Date.now();
   runtime: RuntimeState;
+  /** The satellite connections, when running (the daemon sets it). */
+  satellites?: SatelliteControl;
   private errorSeq = 0;
+  private readonly commitListeners = new Set<CommitListener>();
 
   constructor(opts: ControllerOptions) {
     this.store = opts.store;
@@ -46,6 +58,21 @@ export class Controller {
   /** Makes a change durable, then visible. */
   commit(change: Change): void {
     change.commit(this.store, this.graph);
+    if (this.commitListeners.size === 0 || change.isEmpty) return;
+    for (const listener of this.commitListeners) {
+      // The change is already durable: a failing listener must not turn it into a failed request.
+      try {
+        listener(change.written);
+      } catch (err) {
+        this.log.error({ err }, 'commit listener failed');
+      }
+    }
+  }
+
+  /** Calls `listener` after every commit; returns the function that removes it. */
+  onCommit(listener: CommitListener): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
   }
 
   newUuid(): string {

@@ -3,6 +3,7 @@
  * status and what the satellite reported it supports. Until a satellite connects, a node is OFFLINE
  * and its capabilities are unknown (the fields are then omitted, as LINSTOR does).
  */
+import type { ApiCallRc } from '../model/apicallrc.js';
 import type { ConnectionStatus, LayerKind, ProviderKind } from '../model/enums.js';
 
 export interface NodeRuntime {
@@ -16,6 +17,8 @@ export interface NodeRuntime {
 export interface StoragePoolRuntime {
   free_capacity?: bigint | number;
   total_capacity?: bigint | number;
+  /** What the satellite found wrong with the pool (missing directory or volume group, ...). */
+  reports?: readonly ApiCallRc[];
 }
 
 /** What a satellite reported about one layer's device of a volume. */

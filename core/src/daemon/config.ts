@@ -18,6 +18,8 @@ import { nameProblem } from '../model/names.js';
 export const DEFAULT_CONFIG_PATH = '/etc/storhub/storhub.toml';
 export const DEFAULT_DB_URL = 'sqlite:./var/storhub.db';
 export const DEFAULT_STORAGE_DIR = './var/storage';
+export const DEFAULT_SATELLITE_STATE_DIR = './var/satellite';
+export const DEFAULT_SATELLITE_PORT = 3366;
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -33,6 +35,10 @@ const port = z.number({ error: 'must be an integer port number' }).int('must be 
   .min(0, 'must be 0 (any free port) to 65535').max(65535, 'must be 0 (any free port) to 65535');
 const address = z.string().refine((s) => isIP(s) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(s), {
   error: 'must be an IP address (e.g. 127.0.0.1, 0.0.0.0, ::) or a host name',
+});
+// External files are written below these; relative or `..` paths would make the allowance unclear.
+const absoluteDir = z.string().refine((s) => s.startsWith('/') && !s.split('/').includes('..'), {
+  error: 'must be an absolute directory path without ".." (e.g. /etc/drbd-reactor.d)',
 });
 const ipAddress = z.string().refine((s) => isIP(s) !== 0, { error: 'must be an IPv4 or IPv6 address' });
 // LINSTOR writes INFO / WARNING; pino wants info / warn.
@@ -99,6 +105,17 @@ function schemaFor(cwd: string, host: string) {
     storage: z.object({
       directory: z.string().min(1, 'must not be empty').prefault(DEFAULT_STORAGE_DIR).transform((d) => resolve(cwd, d)),
     }).prefault({}),
+    // The node agent (roles satellite and combined). Plain HTTP until TLS comes, hence loopback by default.
+    satellite: z.object({
+      listen_addr: address.default('127.0.0.1'),
+      port: port.default(DEFAULT_SATELLITE_PORT),
+      state_dir: z.string().min(1, 'must not be empty').prefault(DEFAULT_SATELLITE_STATE_DIR).transform((d) => resolve(cwd, d)),
+      allow_ext_files: z.array(absoluteDir).default([]),
+    }).prefault({}),
+    // LINSTOR's linstor_satellite.toml spelling of the same allowance.
+    files: z.object({
+      allowExtFiles: z.array(absoluteDir).default([]),
+    }).prefault({}),
   });
 }
 
@@ -116,7 +133,7 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   /** Command-line flags, strongest of all. */
-  flags?: { port?: string | number; db?: string };
+  flags?: { port?: string | number; db?: string; satellitePort?: string | number };
   /** For tests; os.hostname() otherwise. */
   hostname?: string;
   /** For tests; DEFAULT_CONFIG_PATH otherwise. */
@@ -130,7 +147,11 @@ export const ENV_VARS: Record<string, string> = {
   STORHUB_DB: 'db.connection_url',
   STORHUB_LOG_LEVEL: 'logging.level',
   STORHUB_NODE_NAME: 'node.name',
+  STORHUB_SATELLITE_PORT: 'satellite.port',
+  STORHUB_SATELLITE_LISTEN: 'satellite.listen_addr',
 };
+
+const NUMERIC_KEYS = new Set(['http.port', 'satellite.port']);
 
 /** Reads and validates the configuration; throws ConfigError with the file/variable and key at fault. */
 export function loadConfig(opts: LoadOptions = {}): Config {
@@ -179,10 +200,11 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   for (const [name, dotted] of Object.entries(ENV_VARS)) {
     const v = env[name];
     if (v === undefined || v === '') continue;
-    set(dotted, dotted === 'http.port' ? numeric(v) : v, `environment variable ${name}`);
+    set(dotted, NUMERIC_KEYS.has(dotted) ? numeric(v) : v, `environment variable ${name}`);
   }
   if (opts.flags?.port !== undefined) set('http.port', numeric(String(opts.flags.port)), 'option --port');
   if (opts.flags?.db !== undefined) set('db.connection_url', opts.flags.db, 'option --db');
+  if (opts.flags?.satellitePort !== undefined) set('satellite.port', numeric(String(opts.flags.satellitePort)), 'option --satellite-port');
 
   const schema = schemaFor(cwd, opts.hostname ?? hostname());
   const result = schema.safeParse(raw);
@@ -220,6 +242,8 @@ const KNOWN: Record<string, Record<string, true>> = {
   logging: { level: true },
   node: { name: true, address: true },
   storage: { directory: true },
+  satellite: { listen_addr: true, port: true, state_dir: true, allow_ext_files: true },
+  files: { allowExtFiles: true },
 };
 
 /** "3370" -> 3370; anything else stays a string so zod reports it with the key's name. */

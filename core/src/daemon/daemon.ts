@@ -1,8 +1,9 @@
 /**
- * One running storhubd: the store, the controller, the REST API and (role combined) the local node.
- * main.ts owns the process (arguments, signals, exit codes); this file owns the pieces and their order:
- * open the store, load the graph, build the API, set up the local node, then start listening — so a
- * client never reaches a half-started controller — and on close the reverse.
+ * One running storhubd: the store, the controller, the REST API and (role combined) the local node
+ * with its satellite. main.ts owns the process (arguments, signals, exit codes); this file owns the
+ * pieces and their order: (combined) start the satellite, open the store, load the graph, build the
+ * API, set up the local node, then start listening — so a client never reaches a half-started
+ * controller — and on close the reverse. Role satellite alone is satellite-node.ts.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -12,6 +13,8 @@ import { Controller } from '../controller/controller.js';
 import { buildApi } from '../api/server.js';
 import type { Config } from './config.js';
 import { ensureLocalNode } from './local-node.js';
+import { SatelliteManager } from '../controller/satellites/manager.js';
+import { startSatelliteNode, type RunningSatellite } from './satellite-node.js';
 
 export type Role = 'controller' | 'combined';
 
@@ -20,6 +23,8 @@ export interface Daemon {
   controller: Controller;
   /** http://host:port the REST API listens on, or undefined when [http] is disabled. */
   url: string | undefined;
+  /** Role combined: the in-process satellite. */
+  satellite: RunningSatellite | undefined;
   close(): Promise<void>;
 }
 
@@ -27,17 +32,36 @@ export async function startDaemon(config: Config, role: Role, logger: Logger): P
   const log = logger.child({ component: 'daemon' });
   for (const w of config.warnings) log.warn(w);
 
+  // The satellite first: the controller connects to its own node as soon as it knows it.
+  let local: RunningSatellite | undefined;
+  if (role === 'combined') {
+    if (isLoopback(config.satellite.listen_addr) && !isLoopback(config.node.address)) {
+      log.warn({ satellite: config.satellite.listen_addr, node_address: config.node.address },
+        'the satellite listens on loopback only, but the node is registered with another address: set [satellite] listen_addr to reach it');
+    }
+    local = await startSatelliteNode(config, logger);
+  }
   const dbPath = config.db.location.path;
   log.info({ db: dbPath, role, node: config.node.name }, 'opening the database');
-  const store = new SqliteStore({ path: dbPath });
+  let store: SqliteStore;
+  try {
+    store = new SqliteStore({ path: dbPath });
+  } catch (err) {
+    await local?.close();
+    throw err;
+  }
   let app: FastifyInstance | undefined;
+  let satellites: SatelliteManager | undefined;
   try {
     const controller = new Controller({ store, logger, nodeName: config.node.name });
+    // Connections to every satellite (nodes of type CONTROLLER have none); the API shows their state.
+    satellites = new SatelliteManager(controller, { logger });
+    satellites.start();
     app = await buildApi({ controller, logger: logger.child({ component: 'api' }) });
     await app.ready();
     if (role === 'combined') {
       await ensureLocalNode(app, controller, {
-        name: config.node.name, address: config.node.address, storageDir: config.storage.directory,
+        name: config.node.name, address: config.node.address, storageDir: config.storage.directory, satellitePort: local?.port,
       }, log);
     }
 
@@ -56,19 +80,25 @@ export async function startDaemon(config: Config, role: Role, logger: Logger): P
     }
 
     const served = app;
+    const connections = satellites;
     let closing: Promise<void> | undefined;
     return {
       app: served,
       controller,
       url,
+      satellite: local,
       close() {
         // Stop accepting and finish in-flight requests first: their commits need the store open.
-        closing ??= served.close().finally(() => store.close());
+        // Then the satellite connections (a confirmation from a satellite commits too), then the
+        // local satellite (it leaves every device as it is), then the store.
+        closing ??= served.close().finally(() => connections.stop()).finally(() => local?.close()).finally(() => store.close());
         return closing;
       },
     };
   } catch (err) {
     await app?.close().catch((closeErr: unknown) => log.error({ err: closeErr }, 'closing the API after a failed start'));
+    await satellites?.stop();
+    await local?.close().catch((closeErr: unknown) => log.error({ err: closeErr }, 'closing the satellite after a failed start'));
     store.close();
     throw err;
   }
@@ -88,4 +118,8 @@ function listenError(err: unknown, config: Config): Error {
     return new Error(`Cannot listen on ${where}: permission denied (ports below 1024 need root).`);
   }
   return err instanceof Error ? err : new Error(String(err));
+}
+
+function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || address.startsWith('127.');
 }

@@ -19,21 +19,31 @@ export interface LocalNodeOptions {
   name: string;
   address: string;
   storageDir: string;
+  /** The port the in-process satellite listens on (default 3366). */
+  satellitePort?: number;
 }
 
 export async function ensureLocalNode(app: FastifyInstance, c: Controller, opts: LocalNodeOptions, log: Logger): Promise<void> {
   const existing = c.graph.node(opts.name);
+  const satellitePort = opts.satellitePort ?? SATELLITE_PORT;
   if (!existing) {
     await call(app, 'POST', '/v1/nodes', {
       name: opts.name,
       type: 'COMBINED',
       net_interfaces: [{
-        name: 'default', address: opts.address, satellite_port: SATELLITE_PORT, satellite_encryption_type: 'PLAIN', is_active: true,
+        name: 'default', address: opts.address, satellite_port: satellitePort, satellite_encryption_type: 'PLAIN', is_active: true,
       }],
     });
     log.info({ node: opts.name, address: opts.address }, 'registered the local node');
   } else if (existing.type !== 'COMBINED') {
     log.warn({ node: existing.name, type: existing.type }, 'the local node is registered with another type; left as it is');
+  } else {
+    // The controller reaches its own satellite through this interface: follow a changed [satellite] port.
+    const nif = existing.net_interfaces.find((n) => n.name === (existing.active_net_interface ?? 'default')) ?? existing.net_interfaces[0];
+    if (nif && nif.satellite_port !== satellitePort) {
+      await call(app, 'PUT', `/v1/nodes/${encodeURIComponent(existing.name)}/net-interfaces/${encodeURIComponent(nif.name)}`, { satellite_port: satellitePort });
+      log.info({ node: existing.name, net_interface: nif.name, from: nif.satellite_port, to: satellitePort }, 'the local satellite port changed: net interface updated');
+    }
   }
 
   if (!c.graph.storagePool(opts.name, DEFAULT_STORAGE_POOL)) {
@@ -50,7 +60,7 @@ export async function ensureLocalNode(app: FastifyInstance, c: Controller, opts:
   }
 }
 
-async function call(app: FastifyInstance, method: 'POST', url: string, body: unknown): Promise<void> {
+async function call(app: FastifyInstance, method: 'POST' | 'PUT', url: string, body: unknown): Promise<void> {
   const res = await app.inject({ method, url, payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
   if (res.statusCode >= 200 && res.statusCode < 300) return;
   let detail = res.body;

@@ -2,17 +2,21 @@
 /**
  * `storhubd`: the Storhub daemon.
  *
- *   storhubd --role controller|combined [--config FILE] [--port N] [--db URL_OR_PATH]
+ *   storhubd --role controller|combined|satellite [--config FILE] [--port N] [--db URL_OR_PATH]
+ *            [--satellite-port N]
  *
- * Logs are JSON lines (pino) on stdout; when the REST API is up, one plain line starting with
- * "storhubd ready:" is printed, which scripts and tests wait for. SIGTERM/SIGINT stop accepting
+ * Logs are JSON lines (pino) on stdout; when everything is up, one plain line starting with
+ * "storhubd ready:" is printed, which scripts and tests wait for:
+ *   storhubd ready: REST on http://127.0.0.1:3370, satellite on http://127.0.0.1:3366 (role combined, ...)
+ *   storhubd ready: satellite on http://127.0.0.1:3366 (role satellite, node n1, state /var/lib/storhub) SIGTERM/SIGINT stop accepting
  * requests, finish the ones in flight, close the database and exit 0; SIGHUP re-reads the
  * configuration's logging level.
  */
 import { Command, Option } from 'commander';
 import { pino, type Logger } from 'pino';
 import { ConfigError, loadConfig, type Config, type LoadOptions } from './config.js';
-import { startDaemon, type Daemon, type Role } from './daemon.js';
+import { startDaemon, type Role } from './daemon.js';
+import { startSatelliteNode } from './satellite-node.js';
 import { StorhubError } from '../model/errors.js';
 import { STORHUB_VERSION } from '../version.js';
 
@@ -23,6 +27,12 @@ interface Flags {
   config?: string;
   port?: string;
   db?: string;
+  satellitePort?: string;
+}
+
+/** What the signal handlers stop. */
+interface Stoppable {
+  close(): Promise<void>;
 }
 
 function parseArgs(argv: string[]): Flags {
@@ -33,6 +43,7 @@ function parseArgs(argv: string[]): Flags {
     .option('--config <file>', 'TOML configuration file (default: $STORHUB_CONFIG, else /etc/storhub/storhub.toml if present)')
     .option('--port <port>', 'REST API port (overrides [http] port)')
     .option('--db <url>', "database: 'sqlite:PATH' or a file path (overrides [db] connection_url)")
+    .option('--satellite-port <port>', 'satellite port, roles satellite and combined (overrides [satellite] port)')
     .showHelpAfterError();
   program.parse(argv);
   return program.opts<Flags>();
@@ -50,12 +61,8 @@ function describe(err: unknown): string {
 
 async function main(): Promise<void> {
   const flags = parseArgs(process.argv);
-  if (flags.role === 'satellite') {
-    fail("role 'satellite' is not available yet: the satellite comes in a later release. " +
-      "Use '--role controller', or '--role combined' for a single node.", 2);
-  }
-  const role = flags.role as Role;
-  const loadOptions: LoadOptions = { configPath: flags.config, flags: { port: flags.port, db: flags.db } };
+  const role = flags.role as Role | 'satellite';
+  const loadOptions: LoadOptions = { configPath: flags.config, flags: { port: flags.port, db: flags.db, satellitePort: flags.satellitePort } };
 
   let config: Config;
   try {
@@ -71,20 +78,30 @@ async function main(): Promise<void> {
   const log = logger.child({ component: 'storhubd' });
   log.info({ version: STORHUB_VERSION, role, config: config.file ?? '(embedded defaults)' }, 'starting');
 
-  let daemon: Daemon;
+  let daemon: Stoppable;
+  let ready: string;
   try {
-    daemon = await startDaemon(config, role, logger);
+    if (role === 'satellite') {
+      for (const w of config.warnings) log.warn(w);
+      const sat = await startSatelliteNode(config, logger);
+      daemon = sat;
+      ready = `satellite on ${sat.url} (role satellite, node ${config.node.name}, state ${config.satellite.state_dir})`;
+    } else {
+      const d = await startDaemon(config, role, logger);
+      daemon = d;
+      const parts = [d.url ? `REST on ${d.url}` : 'REST disabled', ...(d.satellite ? [`satellite on ${d.satellite.url}`] : [])];
+      ready = `${parts.join(', ')} (role ${role}, node ${config.node.name}, db ${config.db.location.path})`;
+    }
   } catch (err) {
     log.fatal({ err }, 'start failed');
     fail(describe(err));
   }
 
   installSignals(daemon, logger, log, loadOptions);
-  const rest = daemon.url ? `REST on ${daemon.url}` : 'REST disabled';
-  process.stdout.write(`storhubd ready: ${rest} (role ${role}, node ${config.node.name}, db ${config.db.location.path})\n`);
+  process.stdout.write(`storhubd ready: ${ready}\n`);
 }
 
-function installSignals(daemon: Daemon, root: Logger, log: Logger, loadOptions: LoadOptions): void {
+function installSignals(daemon: Stoppable, root: Logger, log: Logger, loadOptions: LoadOptions): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {

@@ -194,6 +194,8 @@ export const StateReport = z.object({
   resources: z.array(ObservedResource),
   /** Resources the satellite has removed (confirming a removal asked for). */
   removed_resources: z.array(z.string()).default([]),
+  /** Findings about the node as a whole (e.g. an external file outside allowExtFiles). */
+  reports: z.array(Report).default([]),
 });
 export type StateReport = z.infer<typeof StateReport>;
 

@@ -152,6 +152,27 @@ export interface KeyValueStoreRecord {
 
 export interface ControllerRecord {
   props: Props;
+  /** The cluster's encryption passphrase material (never the passphrase itself); see controller/crypto-keys.ts. */
+  encryption?: EncryptionRecord;
+}
+
+/**
+ * A random master key wrapped (AES-256-GCM) with a key derived from the passphrase (scrypt), plus a
+ * verifier of that derived key. Changing the passphrase re-wraps the same master key, so the LUKS
+ * keys derived from it stay the same. All binary fields are base64.
+ */
+export interface EncryptionRecord {
+  version: 1;
+  kdf: 'scrypt';
+  salt: string;
+  scrypt_n: number;
+  scrypt_r: number;
+  scrypt_p: number;
+  /** HMAC-SHA256(passphrase key, fixed label): tells a wrong passphrase from a damaged record. */
+  verifier: string;
+  iv: string;
+  wrapped_key: string;
+  tag: string;
 }
 
 export interface ErrorReportRecord {

@@ -14,6 +14,9 @@ import { errorReportRoutes } from './error-reports.js';
 import { viewRoutes } from './views.js';
 import { propertiesInfoRoutes } from './properties-info.js';
 import { metricsRoutes } from './metrics.js';
+import { placementRoutes } from './placement.js';
+import { satelliteLifecycleRoutes } from './satellite-lifecycle.js';
+import { encryptionRoutes } from './encryption.js';
 
 export const ROUTES: Array<(app: FastifyInstance, deps: ApiDeps) => void> = [
   nodeRoutes,
@@ -29,4 +32,7 @@ export const ROUTES: Array<(app: FastifyInstance, deps: ApiDeps) => void> = [
   viewRoutes,
   propertiesInfoRoutes,
   metricsRoutes,
+  placementRoutes,
+  satelliteLifecycleRoutes,
+  encryptionRoutes,
 ];

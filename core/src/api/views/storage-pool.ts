@@ -24,6 +24,7 @@ export function storagePoolView(c: Controller, sp: StoragePoolRecord): StoragePo
     total_capacity: runtime.total_capacity,
     free_space_mgr_name: sp.free_space_mgr_name ?? `${sp.node_name};${sp.name}`,
     uuid: sp.uuid,
+    reports: diskless ? undefined : c.runtime.storagePool(sp.node_name, sp.name).reports,
     supports_snapshots: snapshots,
     shared_space: sp.free_space_mgr_name,
     external_locking: sp.external_locking,

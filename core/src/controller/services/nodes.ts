@@ -125,6 +125,7 @@ export class NodeService {
   reconnect(names: string[]): ApiCallRc[] {
     return names.map((n) => {
       const node = this.get(n);
+      this.c.satellites?.reconnect(node.name);
       return rc.success('MODIFIED', 'MODIFY', 'NODE', `Reconnecting to node '${node.name}'.`, { obj_refs: refs(node.name) });
     });
   }

@@ -18,6 +18,8 @@ import { Change } from '../change.js';
 import type { Controller } from '../controller.js';
 import { key, type Graph } from '../graph.js';
 import { rc } from '../responses.js';
+import { checkLayersSupported, checkProviderSupported } from '../satellites/capabilities.js';
+import { markForDeletion, offlineDeleteWarning, satelliteConnected } from '../satellites/deletion.js';
 
 const what = (rd: string, node: string) => `resource '${rd}' on node '${node}'`;
 const refs = (rd: string, node: string) => ({ RscDfn: rd, Node: node });
@@ -27,11 +29,14 @@ const CREATE_FLAGS = new Set(['DISKLESS', 'DRBD_DISKLESS', 'NVME_INITIATOR', 'EB
 const DEFAULT_LAYERS: LayerKind[] = ['DRBD', 'STORAGE'];
 
 /** Node ids and ports taken by resources of the same request that are not committed yet. */
-interface Pending {
+export interface Pending {
   nodeIds: Set<number>;
   portsByNode: Map<string, Set<number>>;
   drbdCount: number;
 }
+
+/** An empty Pending, for callers (autoplace) that build several records for one change. */
+export const newPending = (): Pending => ({ nodeIds: new Set(), portsByNode: new Map(), drbdCount: 0 });
 
 export class ResourceService {
   constructor(private readonly c: Controller) {}
@@ -113,9 +118,10 @@ export class ResourceService {
     return answers;
   }
 
-  /** Validates one create entry and builds its record (nothing is written here). */
-  private build(rd: ResourceDefinitionRecord, node: NodeRecord, item: ResourceCreate, pending: Pending): ResourceRecord {
+  /** Validates one create entry and builds its record (nothing is written here; autoplace reuses it). */
+  build(rd: ResourceDefinitionRecord, node: NodeRecord, item: ResourceCreate, pending: Pending): ResourceRecord {
     const layers = this.layerStack(rd, item);
+    checkLayersSupported(this.c, node.name, rd.name, layers);
     const flags = this.createFlags(rd, node, item, layers);
     const diskless = flags.includes('DISKLESS');
 
@@ -133,6 +139,7 @@ export class ResourceService {
         : storPoolFor(this.c.graph, rd, vd, node, props);
       const pool = this.poolOn(node, poolName, rd.name);
       checkPoolKind(pool, diskless, rd.name);
+      checkProviderSupported(this.c, node.name, rd.name, pool.name, pool.provider_kind);
       return { volume_number: vd.volume_number, storage_pool_name: pool.name, props: {}, flags: [], uuid: this.c.newUuid() };
     });
 
@@ -278,6 +285,8 @@ export class ResourceService {
     const node = this.node(nodeName);
     const r = this.c.graph.resource(rd.name, node.name);
     if (!r) return [rc.deleteMissing('RSC', what(rd.name, node.name), refs(rd.name, node.name))];
+    // With its satellite connected, the record goes when the satellite confirms the devices are gone.
+    if (satelliteConnected(this.c, r.node_name)) return markForDeletion(this.c, r);
     const change = new Change().delete('rsc', key.rsc(r.name, r.node_name));
     const nodeKey = key.node(r.node_name);
     const prefix = key.rd(r.name) + '/';
@@ -288,7 +297,7 @@ export class ResourceService {
       }
     }
     this.c.commit(change);
-    return [rc.deleted('RSC', what(r.name, r.node_name), refs(r.name, r.node_name), r.uuid)];
+    return [rc.deleted('RSC', what(r.name, r.node_name), refs(r.name, r.node_name), r.uuid), offlineDeleteWarning(r)];
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Spawn: a resource definition (plus one volume definition per volume group of the group) created
- * from a resource group in one change. Placement is not part of this step: the answer always ends with
- * INFO_NO_RSC_SPAWNED, saying why nothing was deployed.
+ * from a resource group, and placed by the autoplacer when the merged select filter has a place_count
+ * and definitions_only is not set, all in one change: if placement is impossible nothing is created.
+ * Without placement the answer ends with INFO_NO_RSC_SPAWNED, saying why nothing was deployed.
  */
 import { type ApiCallRc, isoOffsetNow, retCode } from '../../model/apicallrc.js';
 import { StorhubError } from '../../model/errors.js';
@@ -11,6 +12,7 @@ import type { Controller } from '../controller.js';
 import { key } from '../graph.js';
 import { rc } from '../responses.js';
 import { ResourceDefinitionService, rdRefs, rdWhat } from './resource-definitions.js';
+import { PlacementService } from './placement.js';
 import { ResourceGroupService } from './resource-groups.js';
 import { applyFilterChanges, mergeFilters } from './select-filter.js';
 import { VolumeDefinitionService, vdRefs, vdWhat, type VdReservations } from './volume-definitions.js';
@@ -62,26 +64,26 @@ export function spawn(c: Controller, rgName: string, body: ResourceGroupSpawn): 
   rd.volume_definitions = sizes.map((size, i) =>
     vds.build(rd, { volume_number: groups[i]?.volume_number, size_kib: size, flags: groups[i]?.flags }, reserved),
   ).sort((a, b) => a.volume_number - b.volume_number);
-  c.commit(new Change().put('rd', key.rd(rd.name), rd));
+  const change = new Change().put('rd', key.rd(rd.name), rd);
+  const place = filter.place_count !== undefined && !body.definitions_only;
+  const placed = place ? new PlacementService(c).place(rd, filter, change) : [];
+  c.commit(change);
 
   answers.push(...plan.answers);
   for (const vd of rd.volume_definitions) {
     answers.push(rc.created('VLM_DFN', vdWhat(rd.name, vd.volume_number), vdRefs(rd.name, vd.volume_number), vd.uuid));
   }
   answers.push(rc.created('RSC_DFN', rdWhat(rd.name), rdRefs(rd.name), rd.uuid));
+  if (place) return [...answers, ...placed];
 
   const shown = rd.external_name ? `'${rd.name}' (${rd.external_name})` : `'${rd.name}'`;
   const reasons: string[] = [];
   if (filter.place_count === undefined) reasons.push('the resource group has no place count (at least place_count is required for automatic placement)');
   if (body.definitions_only) reasons.push('definitions_only was set');
-  const correction = reasons.length === 0
-    ? `Create the resources on named nodes: resource create <node> ${rd.name}.`
-    : undefined;
-  if (reasons.length === 0) reasons.push(`automatic placement (place_count ${filter.place_count}) is not available yet`);
   answers.push(rc.info('INFO_NO_RSC_SPAWNED', 'CREATE', 'RSC_GRP',
     `Resource definition ${shown} and ${rd.volume_definitions.length} volume definition(s) created, but no resources deployed.`, {
       details: `No resources were deployed because ${reasons.join(' and ')}.`,
-      ...(correction ? { correction } : {}),
+      correction: `Create the resources on named nodes (resource create <node> ${rd.name}) or let the autoplacer place them (resource create ${rd.name} --auto-place N).`,
       obj_refs: { RscGrp: rg.name, RscDfn: rd.name },
     }));
   return answers;

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { CommandRunner } from '../../exec/runner.js';
 import type { LayerKind } from '../../model/enums.js';
-import type { DesiredPool, DesiredResource, ObservedLayerVolume, Report } from '../protocol.js';
+import type { DesiredPool, DesiredResource, DesiredVolume, ObservedLayerVolume, Report } from '../protocol.js';
 import type { StorageProvider } from '../providers/provider.js';
 
 export interface LayerContext {
@@ -16,6 +16,7 @@ export interface LayerContext {
   stateDir: string;
   /** The node's pools by name (upper-case key). */
   pools: ReadonlyMap<string, DesiredPool>;
+  /** The providers this node supports, by provider kind (DesiredPool.provider_kind). */
   providers: ReadonlyMap<string, StorageProvider>;
   /** Effective node props. */
   node_props: Record<string, string>;
@@ -32,4 +33,10 @@ export interface Layer {
   apply(ctx: LayerContext, resource: DesiredResource, next: () => Promise<LayerVolumes>): Promise<LayerVolumes>;
   /** Tears the layer down, then lets the layers below it go (`next`). A missing device is not an error. */
   remove(ctx: LayerContext, resource: DesiredResource, next: () => Promise<void>): Promise<void>;
+  /**
+   * The size (KiB) the layer below must offer so this layer can offer `sizeKib` to the one above
+   * (DRBD adds its internal metadata, LUKS its header). Absent: the same size. The STORAGE layer
+   * folds these from the top of the stack down to size the volume it creates.
+   */
+  lowerSizeKib?(resource: DesiredResource, volume: DesiredVolume, sizeKib: number): number;
 }

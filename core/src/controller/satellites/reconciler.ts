@@ -1,0 +1,108 @@
+/**
+ * Turns commits into pushes: every commit names the records it wrote (kind + store key); this maps
+ * them to the nodes whose desired state may have changed and asks their connectors to push.
+ *
+ *   resource rd/node      -> that node and every node with a resource of rd (their DRBD peers changed)
+ *   resource definition   -> every node with a resource of it
+ *   resource connection   -> its two nodes          node connection -> its two nodes
+ *   node                  -> the node and the nodes sharing a resource with it (its address is theirs too)
+ *   storage pool          -> its node and the nodes sharing a resource with it (PrefNic may sit on a pool)
+ *   pool definition, resource group, controller -> every node
+ *
+ * The listener runs inside the committing request, so it only collects node keys; the pushes start
+ * on the next turn of the event loop (setImmediate), coalesced across all commits until then.
+ */
+import type { Write } from '../change.js';
+import type { Graph } from '../graph.js';
+import { key } from '../graph.js';
+
+export interface ReconcilerTarget {
+  /** Upper-cased keys of every node with a connector. */
+  nodeKeys(): Iterable<string>;
+  /** A node record was written or deleted: create, restart or stop its connector. */
+  nodeChanged(nodeKey: string): void;
+  /** Push the desired state of these nodes. */
+  push(nodeKeys: ReadonlySet<string>): void;
+}
+
+export class Reconciler {
+  private pending = new Set<string>();
+  private all = false;
+  private immediate: NodeJS.Immediate | undefined;
+
+  constructor(private readonly graph: Graph, private readonly target: ReconcilerTarget) {}
+
+  /** The commit listener. */
+  readonly onCommit = (writes: readonly Readonly<Write>[]): void => {
+    for (const w of writes) this.collect(w.kind, w.key);
+    if ((this.all || this.pending.size > 0) && !this.immediate) {
+      this.immediate = setImmediate(() => this.flush());
+    }
+  };
+
+  /** Pushes now whatever is pending (also used by tests). */
+  flush(): void {
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
+    const nodes = this.all ? new Set(this.target.nodeKeys()) : this.pending;
+    this.pending = new Set();
+    this.all = false;
+    if (nodes.size > 0) this.target.push(nodes);
+  }
+
+  /** Drops pending pushes and the scheduled flush (on stop). */
+  cancel(): void {
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
+    this.pending = new Set();
+    this.all = false;
+  }
+
+  private collect(kind: Write['kind'], k: string): void {
+    switch (kind) {
+      case 'rsc': {
+        const [rd, node] = k.split('/');
+        this.pending.add(node);
+        this.addNodesOf(rd);
+        return;
+      }
+      case 'rd':
+        this.addNodesOf(k);
+        return;
+      case 'rsc_conn': {
+        const [, a, b] = k.split('/');
+        this.pending.add(a).add(b);
+        return;
+      }
+      case 'node_conn': {
+        const [a, b] = k.split('/');
+        this.pending.add(a).add(b);
+        return;
+      }
+      case 'node':
+        this.target.nodeChanged(k);
+        this.addNodeAndPeers(k);
+        return;
+      case 'sp':
+        this.addNodeAndPeers(k.split('/')[0]);
+        return;
+      case 'spd':
+      case 'rg':
+      case 'ctrl':
+        this.all = true;
+        return;
+      default:
+        // Key-value stores, error reports, snapshots (for now): nothing a satellite holds.
+        return;
+    }
+  }
+
+  private addNodesOf(rdKey: string): void {
+    for (const r of this.graph.resourcesOf(rdKey)) this.pending.add(key.node(r.node_name));
+  }
+
+  private addNodeAndPeers(nodeKey: string): void {
+    this.pending.add(nodeKey);
+    for (const r of this.graph.resourcesOn(nodeKey)) this.addNodesOf(key.rd(r.name));
+  }
+}
