@@ -119,13 +119,23 @@ export function registerResource(program: Command, ctx: CliContext): void {
     .action(async (o: ViewOptions) => {
       const list = await ctx.client.resources.view(viewFilter(o));
       if (ctx.machine) return ctx.json(list);
-      const t = new Table(['Resource', 'Node', 'StoragePool', 'VolNr', 'MinorNr', 'DeviceName', { header: 'Allocated', right: true }, 'InUse', 'State']);
+      const t = new Table(['Resource', 'Node', 'StoragePool', 'VolNr', 'MinorNr', 'DeviceName',
+        { header: 'Size', right: true }, { header: 'Allocated', right: true }, 'InUse', 'State']);
       for (const x of list) {
         for (const vol of x.volumes ?? []) {
           t.add([x.name, x.node_name, vol.storage_pool_name, vol.volume_number, minorOf(vol), vol.device_path,
-            formatKib(vol.allocated_size_kib), usage(x), vol.state?.disk_state ?? 'Unknown']);
+            formatKib(usableOf(vol)), formatKib(vol.allocated_size_kib), usage(x), vol.state?.disk_state ?? 'Unknown']);
         }
       }
       ctx.table(t);
     });
+}
+
+/**
+ * The size the volume offers, from its top layer (LINSTOR never fills the volume's own
+ * usable_size_kib). An extra column next to the linstor client's, since thin volumes allocate little.
+ */
+function usableOf(vol: Volume): number | undefined {
+  const top = vol.layer_data_list?.[0]?.data as { usable_size_kib?: number } | undefined;
+  return top?.usable_size_kib;
 }
