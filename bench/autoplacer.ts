@@ -137,6 +137,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   populate(c);
   const populateMs = performance.now() - t0;
+  const resources = c.graph.resources.size;
 
   // Cold: the first decision builds the per-pool usage from every resource record.
   const cold = time(1, () => autoplace(clusterFromController(c), request(c, 'bench-new')))[0];
@@ -172,7 +173,7 @@ async function main(): Promise<void> {
   await app.close();
 
   const rawMed = median(raw);
-  console.log(`autoplacer: ${NODES} nodes (${NODES * 3} pools), ${c.graph.resources.size} resources; graph built in ${(populateMs / 1000).toFixed(1)} s`);
+  console.log(`autoplacer: ${NODES} nodes (${NODES * 3} pools), ${resources} resources; graph built in ${(populateMs / 1000).toFixed(1)} s`);
   console.log(`  placing 1 resource, place_count 3, storage_pool_list + replicas_on_different Aux/site + not_place_with_rsc -> ${first.selected.map((s) => s.node.name).join(', ')}`);
   console.log(`  decision (cluster view from graph + runtime, filter, score, select)  median ${fmt(median(decision))} over ${ROUNDS} rounds (cold: ${fmt(cold)})`);
   console.log(`  autoplacer alone on a prebuilt cluster view                          median ${fmt(median(pure))}`);

@@ -133,7 +133,8 @@ test('layer: an open mapping is kept, grown when the device below grew; remove c
 
 test('layer: no key from the controller, wrong key, mapping on another device: clear errors', async () => {
   const layer = createLuksLayer();
-  await assert.rejects(layer.apply(ctxWith(new RecordedRunner()), resource(undefined), below('/dev/loop7')),
+  const inactive = new RecordedRunner([{ argv: ['cryptsetup', 'status', 'res1_00000'], result: { exitCode: 4 } }]);
+  await assert.rejects(layer.apply(ctxWith(inactive), resource(undefined), below('/dev/loop7')),
     (e: Error & { info?: { correction?: string } }) => /no key/.test(e.message) && /enter-passphrase/.test(e.info?.correction ?? ''));
 
   const wrong = new RecordedRunner([

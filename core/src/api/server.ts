@@ -29,7 +29,8 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     // Request logging stays off (lists are hot paths); errors are logged by the error handler.
     logger: false,
     bodyLimit: 64 * 1024 * 1024,
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1024 },
+    // maxParamLength: an external file name is a path of up to 1024 characters, URL-encoded into one segment.
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 4096 },
   });
 
   app.removeAllContentTypeParsers();

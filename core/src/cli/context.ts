@@ -26,6 +26,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Whether stdout is a terminal (colours only then). */
   isTTY: boolean;
+  /** All of standard input, or undefined when it is a terminal or not available (secrets are piped, never prompted for). */
+  readStdin?: () => Promise<string | undefined>;
 }
 
 /** A usage problem found after parsing (exit 2, like argparse errors). */

@@ -13,4 +13,11 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stderr: (s) => void process.stderr.write(s),
   env: process.env,
   isTTY: process.stdout.isTTY === true,
+  // Only commands that take a secret read it; a terminal is never read (no prompt, no echo).
+  readStdin: async () => {
+    if (process.stdin.isTTY) return undefined;
+    let text = '';
+    for await (const chunk of process.stdin) text += String(chunk);
+    return text;
+  },
 });

@@ -17,6 +17,8 @@ import { registerResourceDefinition } from './commands/resource-definition.js';
 import { registerResource } from './commands/resource.js';
 import { registerController, registerErrorReports, registerKeyValueStore } from './commands/controller.js';
 import { registerDatabase } from './commands/database.js';
+import { registerEncryption } from './commands/encryption.js';
+import { registerFile } from './commands/file.js';
 
 export function buildProgram(io: CliIo): { program: Command; ctx: CliContext } {
   const program = new Command('storhub');
@@ -49,6 +51,9 @@ export function buildProgram(io: CliIo): { program: Command; ctx: CliContext } {
   registerKeyValueStore(program, ctx);
   registerErrorReports(program, ctx);
   registerDatabase(program, ctx);
+  registerEncryption(program, ctx);
+  // After registerResourceDefinition: it adds `rd attach-file|detach-file`.
+  registerFile(program, ctx);
   return { program, ctx };
 }
 

@@ -5,7 +5,7 @@
 import type {
   ControllerRecord, ErrorReportRecord, Kind, KeyValueStoreRecord, NodeConnectionRecord, NodeRecord,
   RecordKinds, ResourceConnectionRecord, ResourceDefinitionRecord, ResourceGroupRecord, ResourceRecord,
-  StoragePoolDefinitionRecord, StoragePoolRecord, SnapshotRecord,
+  StoragePoolDefinitionRecord, StoragePoolRecord, SnapshotRecord, ExternalFileRecord,
 } from '../store/records.js';
 
 /** A map that also hands out its values sorted by key (LINSTOR lists are ordered by upper-cased name). */
@@ -51,6 +51,8 @@ export const key = {
   kvs: (name: string) => name.toUpperCase(),
   ctrl: () => 'CTRL',
   snapshot: (rd: string, snap: string) => `${rd.toUpperCase()}/${snap.toUpperCase()}`,
+  /** External files are keyed by their path as given: paths are case-sensitive. */
+  extFile: (path: string) => path,
 };
 
 function pairKey(a: string, b: string): string {
@@ -70,6 +72,7 @@ export class Graph {
   readonly keyValueStores = new SortedMap<KeyValueStoreRecord>();
   readonly errorReports = new SortedMap<ErrorReportRecord>();
   readonly snapshots = new SortedMap<SnapshotRecord>();
+  readonly externalFiles = new SortedMap<ExternalFileRecord>();
   controller: ControllerRecord = { props: {} };
 
   /** Resources per resource definition and per node, keyed like `resources`. */
@@ -90,6 +93,7 @@ export class Graph {
       case 'kvs': return this.keyValueStores;
       case 'error_report': return this.errorReports;
       case 'snapshot': return this.snapshots;
+      case 'ext_file': return this.externalFiles;
       case 'ctrl': return undefined;
     }
   }
@@ -138,6 +142,7 @@ export class Graph {
   resourceDefinition(name: string) { return this.resourceDefinitions.get(key.rd(name)); }
   resource(rd: string, node: string) { return this.resources.get(key.rsc(rd, node)); }
   kvs(name: string) { return this.keyValueStores.get(key.kvs(name)); }
+  externalFile(path: string) { return this.externalFiles.get(key.extFile(path)); }
 
   /** Resources of a definition, sorted by node name. */
   resourcesOf(rd: string): ResourceRecord[] {

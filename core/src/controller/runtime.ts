@@ -12,6 +12,8 @@ export interface NodeRuntime {
   resource_layers?: LayerKind[];
   unsupported_providers?: Record<string, string[]>;
   unsupported_layers?: Record<string, string[]>;
+  /** Directories the node's satellite writes external files below (its allowExtFiles); unknown until it connected. */
+  allow_ext_files?: readonly string[];
 }
 
 export interface StoragePoolRuntime {

@@ -56,3 +56,40 @@ export function checkExit(argv: readonly string[], result: RunResult, opts: RunO
   }
   return result;
 }
+
+// --- long-running commands (e.g. `drbdsetup events2`): output consumed line by line ---
+
+export interface StreamOptions {
+  /** Called for every line of stdout (without the newline), in order, as it arrives. */
+  onLine(line: string): void;
+  /**
+   * Aborting stops the command (SIGTERM, then SIGKILL after a grace period). This is the "timeout" of a
+   * stream: it has no natural end, so whoever starts it must hold a signal and abort it when done.
+   */
+  signal?: AbortSignal;
+  /** Added to the environment. */
+  env?: Record<string, string>;
+}
+
+export interface StreamExit {
+  /** undefined when it was ended by a signal. */
+  exitCode: number | undefined;
+  signal: string | undefined;
+  /** True when it ended because `signal` was aborted. */
+  canceled: boolean;
+  /** The last few KiB of stderr (for the log line that says why it ended). */
+  stderr: string;
+}
+
+/**
+ * A CommandRunner that can also run a command whose stdout is a stream of events. The promise resolves
+ * when the command has ended (whatever its exit code: the caller decides what an end means) and every
+ * line has been delivered; it rejects with CommandError only when the command could not be started.
+ */
+export interface StreamingRunner extends CommandRunner {
+  spawnStream(file: string, args: readonly string[], opts: StreamOptions): Promise<StreamExit>;
+}
+
+export function isStreamingRunner(runner: CommandRunner): runner is StreamingRunner {
+  return typeof (runner as Partial<StreamingRunner>).spawnStream === 'function';
+}

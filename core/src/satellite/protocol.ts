@@ -10,7 +10,8 @@
  *
  * Satellites keep no state of their own beyond caches: after every (re)connect the controller sends
  * the node's full desired state, and the satellite converges to it. A satellite only ever removes
- * devices whose names it would create itself (`<resource>_<volume number, 5 digits>`).
+ * devices whose names it would create itself (`<resource>_<volume number, 5 digits>`, or with a
+ * layer's suffix for auxiliary volumes: `<resource>.dmcache_cache_<nnnnn>` and so on).
  */
 import { z } from 'zod';
 import { LAYER_KINDS, PROVIDER_KINDS } from '../model/enums.js';
@@ -30,6 +31,8 @@ export const Capabilities = z.object({
   unsupported_layers: z.record(z.string(), z.array(z.string())),
   /** Versions of the tools found, for reports (e.g. {"drbd-utils": "9.22.0", "kernel": "6.1.0"}). */
   versions: z.record(z.string(), z.string()).optional(),
+  /** The directories this node writes external files below (its allowExtFiles); absent from older satellites. */
+  allow_ext_files: z.array(z.string()).optional(),
 });
 export type Capabilities = z.infer<typeof Capabilities>;
 
@@ -211,8 +214,33 @@ export function volumeName(resource: string, volumeNumber: number): string {
   return `${resource}_${String(volumeNumber).padStart(5, '0')}`;
 }
 
-/** Parses `<resource>_<nnnnn>` back; undefined for names Storhub did not make. */
-export function parseVolumeName(name: string): { resource: string; volumeNumber: number } | undefined {
-  const m = /^([A-Za-z_][A-Za-z0-9_-]{1,47})_(\d{5})$/.exec(name);
-  return m ? { resource: m[1], volumeNumber: Number(m[2]) } : undefined;
+/**
+ * Auxiliary volumes some layers make next to the data volume, named with LINSTOR's resource-name
+ * suffixes (RscLayerSuffixes): `<resource><suffix>_<nnnnn>`. The suffix starts with a dot, which no
+ * resource name contains, so a name splits one way only.
+ */
+export const AUX_VOLUME_SUFFIXES = {
+  /** CACHE: the dm-cache cache device. */
+  dmcache_cache: '.dmcache_cache',
+  /** CACHE: the dm-cache metadata device. */
+  dmcache_meta: '.dmcache_meta',
+  /** WRITECACHE: the dm-writecache cache device. */
+  cache: '.cache',
+} as const;
+
+/** `data`: the resource's own `<resource>_<nnnnn>`; otherwise which auxiliary volume it is. */
+export type VolumeKind = 'data' | keyof typeof AUX_VOLUME_SUFFIXES;
+
+const SUFFIX_KIND = new Map<string, VolumeKind>(
+  Object.entries(AUX_VOLUME_SUFFIXES).map(([kind, suffix]) => [suffix, kind as VolumeKind]),
+);
+const VOLUME_NAME = new RegExp(
+  `^([A-Za-z_][A-Za-z0-9_-]{1,47})(${Object.values(AUX_VOLUME_SUFFIXES).map((x) => x.replace('.', '\\.')).join('|')})?_(\\d{5})$`,
+);
+
+/** Parses `<resource>_<nnnnn>` or `<resource><aux suffix>_<nnnnn>` back; undefined for names Storhub did not make. */
+export function parseVolumeName(name: string): { resource: string; volumeNumber: number; kind: VolumeKind } | undefined {
+  const m = VOLUME_NAME.exec(name);
+  if (!m) return undefined;
+  return { resource: m[1], volumeNumber: Number(m[3]), kind: m[2] === undefined ? 'data' : SUFFIX_KIND.get(m[2])! };
 }

@@ -7,6 +7,7 @@ import type { CommandRunner } from '../exec/runner.js';
 import type { LayerKind } from '../model/enums.js';
 import { FS_TYPE_PROP, fileSystemType, type NewVolumeFormatter } from './filesystem.js';
 import { deviceNumber, mountedDeviceNumbers } from './in-use.js';
+import { auxiliaryVolumeNames } from './layers/cache/aux-volumes.js';
 import type { Layer, LayerContext, LayerVolumes } from './layers/layer.js';
 import { applyStack, removeStack } from './layers/stack.js';
 import { isDisklessResource } from './layers/storage.js';
@@ -286,6 +287,21 @@ export class ResourceEngine {
       return undefined;
     }
   }
+}
+
+/**
+ * Upper-cased names of every volume these resources want on the node: each data volume and the
+ * auxiliary volumes of its layers (the CACHE/WRITECACHE cache and metadata devices), so that a
+ * full-sync sweep never deletes a live cache device. The aux names are counted whether or not this
+ * node supports the layer now: a cache made before must not go just because a module went missing.
+ */
+export function wantedVolumeNames(resources: Iterable<DesiredResource>): Set<string> {
+  const out = new Set<string>();
+  for (const r of resources) {
+    for (const v of r.volumes) out.add(volumeName(r.name, v.volume_number).toUpperCase());
+    for (const name of auxiliaryVolumeNames(r)) out.add(name.toUpperCase());
+  }
+  return out;
 }
 
 /** The protocol view of one volume: device and state of the top layer, allocation of the bottom one. */

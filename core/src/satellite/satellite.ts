@@ -21,14 +21,16 @@ import { ExternalFiles } from './ext-files.js';
 import { NewVolumeFormatter } from './filesystem.js';
 import type { Layer } from './layers/layer.js';
 import { createStorageLayer } from './layers/storage.js';
-import { ResourceEngine, type PoolListings } from './resource-engine.js';
+import { ResourceEngine, wantedVolumeNames, type PoolListings } from './resource-engine.js';
 import {
   PROTOCOL_VERSION, parseVolumeName, type Capabilities, type DesiredPool, type DesiredResource, type ObservedPool,
   type ObservedResource, type Report, type SatelliteEvent, type SatelliteInfo, type StateReport, type StateUpdate,
 } from './protocol.js';
 import type { StorageProvider } from './providers/provider.js';
 import { errorReport } from './reports.js';
+import { DEFAULT_RETRY, RetrySchedule, type RetryBackoff, type RetryToken } from './retry.js';
 import { StateCache } from './state-cache.js';
+import type { LayerWatcher, LayerWatcherFactory } from './watchers.js';
 
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_POLL_MS = 30_000;
@@ -52,6 +54,10 @@ export interface SatelliteOptions {
   concurrency?: number;
   /** How often pool capacities are re-read for events (default 30 s; 0: never). */
   pollMs?: number;
+  /** Backoff of the convergence retries of failed resources (retry.ts; default 2 s doubling to 60 s). */
+  retry?: RetryBackoff;
+  /** Live watchers (e.g. DRBD events2), each started only when this node supports its layer. */
+  watchers?: readonly LayerWatcherFactory[];
 }
 
 export type UpdateResult =
@@ -84,9 +90,15 @@ export class Satellite {
   private readonly extFiles: ExternalFiles;
   private readonly formatter: NewVolumeFormatter;
   private pollTimer: NodeJS.Timeout | undefined;
+  /** What each held resource looked like after its last converge (live watchers add to it). */
+  private readonly observed = new Map<string, ObservedResource>();
+  /** Failed resources to try again; the payload is the state to diff against (see converged()). */
+  private readonly retries: RetrySchedule<DesiredResource | undefined>;
+  private readonly watchers: LayerWatcher[] = [];
 
   constructor(private readonly opts: SatelliteOptions) {
     this.log = opts.logger.child({ component: 'satellite', node: opts.nodeName });
+    this.retries = new RetrySchedule(opts.retry ?? DEFAULT_RETRY, (key, token) => void this.retry(key, token));
     this.cache = new StateCache(opts.stateDir);
     this.extFiles = new ExternalFiles({ stateDir: opts.stateDir, allowed: opts.allowExtFiles ?? [], log: this.log });
     this.formatter = new NewVolumeFormatter(opts.runner, opts.stateDir, this.log);
@@ -129,17 +141,36 @@ export class Satellite {
       this.pollTimer = setInterval(() => void this.pollCapacities(), this.opts.pollMs ?? DEFAULT_POLL_MS);
       this.pollTimer.unref();
     }
+    for (const f of this.opts.watchers ?? []) {
+      if (!this.caps.layers.includes(f.layer)) continue;
+      const w = f.create({
+        log: this.log,
+        observed: (name) => {
+          const key = name.toUpperCase();
+          return this.resources.get(key)?.layer_stack[0] === f.layer ? this.observed.get(key) : undefined;
+        },
+        publishResource: (resource) => this.publish({ type: 'resource', resource }),
+      });
+      this.watchers.push(w);
+      w.start();
+    }
   }
 
   /** Stops the poller and forgets listeners; devices stay as they are (a restart must not touch them). */
   async close(): Promise<void> {
     if (this.pollTimer) clearInterval(this.pollTimer);
+    this.retries.close();
+    await Promise.all(this.watchers.splice(0).map((w) => w.stop()));
     this.listeners.clear();
     await this.updateLock.run('update', async () => undefined);
   }
 
   info(): SatelliteInfo {
-    return { node_name: this.opts.nodeName, storhub_version: STORHUB_VERSION, protocol_version: PROTOCOL_VERSION, capabilities: this.capabilities() };
+    return {
+      node_name: this.opts.nodeName, storhub_version: STORHUB_VERSION, protocol_version: PROTOCOL_VERSION,
+      // The allowance travels with the capabilities, so the controller can answer /v1/files/{path}/check/{node}.
+      capabilities: { ...this.capabilities(), allow_ext_files: [...(this.opts.allowExtFiles ?? [])] },
+    };
   }
 
   capabilities(): Capabilities {
@@ -205,19 +236,23 @@ export class Satellite {
     // Removals first: they free the capacity the creations may need.
     await mapLimit([...removals.values()], bound, (r) => this.resourceLock.run(r.name.toUpperCase(), async () => {
       const reports = await engine.remove(ctx, r, listings);
+      // A removal ends convergence retries; a failed removal is asked for again by the controller.
+      this.retries.cancel(r.name.toUpperCase());
       if (reports.some((x) => x.severity === 'error')) {
         observed.push({ name: r.name, volumes: [], reports });
         this.resources.set(r.name.toUpperCase(), r); // retried on the next full sync
       } else {
         removed.push(r.name);
         this.resources.delete(r.name.toUpperCase());
+        this.observed.delete(r.name.toUpperCase());
       }
     }));
     const applied = await mapLimit(wanted, bound, (r) => this.resourceLock.run(r.name.toUpperCase(), async () => {
-      const previous = this.resources.get(r.name.toUpperCase());
+      const key = r.name.toUpperCase();
+      const previous = this.retries.payload(key) ?? this.resources.get(key);
       const obs = await engine.apply(ctx, r, previous, listings);
-      this.resources.set(r.name.toUpperCase(), r);
-      this.publish({ type: 'resource', resource: obs });
+      this.resources.set(key, r);
+      this.converged(r, previous, obs, true);
       return obs;
     }));
     observed.push(...applied);
@@ -225,7 +260,7 @@ export class Satellite {
     if (update.full) {
       // Volumes with Storhub names of resources this node should not have (the cache was lost, or a
       // crash interrupted a removal). Never a name desired anywhere on the node.
-      const desiredVolumes = new Set(wanted.flatMap((r) => r.volumes.map((v) => `${r.name}_${String(v.volume_number).padStart(5, '0')}`.toUpperCase())));
+      const desiredVolumes = wantedVolumeNames(wanted);
       for (const pool of this.pools.values()) {
         // A pool that is misconfigured is already reported; listing it would only repeat that.
         if (poolReports.get(pool.name.toUpperCase())!.some((r) => r.severity === 'error')) continue;
@@ -267,6 +302,52 @@ export class Satellite {
       reports: extReports,
     };
     return { status: 'applied', report };
+  }
+
+  /**
+   * After a converge: remembers and publishes what was observed, and schedules a retry when it failed
+   * (`fresh`: for a new desired state, so the backoff starts over) or ends the retries when it worked.
+   */
+  private converged(r: DesiredResource, previous: DesiredResource | undefined, obs: ObservedResource, fresh: boolean): void {
+    const key = r.name.toUpperCase();
+    this.observed.set(key, obs);
+    this.publish({ type: 'resource', resource: obs });
+    const failed = obs.reports.some((x) => x.severity === 'error');
+    // A layer this node lacks stays lacking until the satellite restarts: trying again cannot help.
+    const hopeless = r.layer_stack.some((k) => !this.caps?.layers.includes(k));
+    if (!failed || hopeless) {
+      this.retries.cancel(key);
+      return;
+    }
+    // The payload: the state last converged, whose volumes a later success may still have to drop.
+    const delay = this.retries.failed(key, fresh, previous);
+    this.log.info({ resource: r.name, retry_in_ms: delay }, 'resource did not converge; trying again');
+  }
+
+  /** A scheduled retry: converges the resource's current desired state again, between updates. */
+  private async retry(key: string, token: RetryToken): Promise<void> {
+    const engine = this.engine;
+    if (!engine) return;
+    try {
+      await this.updateLock.run('update', () => this.resourceLock.run(key, async () => {
+        // An update may have converged, removed or re-scheduled the resource while this waited.
+        if (!this.retries.isCurrent(key, token)) return;
+        const r = this.resources.get(key);
+        if (!r || r.flags.some((f) => f.toUpperCase() === 'DELETE')) {
+          this.retries.cancel(key);
+          return;
+        }
+        const previous = this.retries.payload(key);
+        const obs = await engine.apply({ pools: this.pools, nodeProps: this.nodeProps }, r, previous, engine.poolListings(this.pools));
+        this.converged(r, previous, obs, false);
+        if (!obs.reports.some((x) => x.severity === 'error')) this.log.info({ resource: r.name }, 'resource converged on retry');
+      }));
+    } catch (err) {
+      // engine.apply turns device problems into reports; what lands here is a bug, but must not stop retrying.
+      this.log.error({ err, resource: key }, 'retrying the resource failed');
+      const r = this.resources.get(key);
+      if (r && this.retries.isCurrent(key, token)) this.retries.failed(key, false, undefined);
+    }
   }
 
   /** Re-reads pool capacities between updates and sends an event for each pool whose numbers changed. */

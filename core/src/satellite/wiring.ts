@@ -6,12 +6,13 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { LocalRunner } from '../exec/local.js';
-import type { CommandRunner } from '../exec/runner.js';
+import { isStreamingRunner, type CommandRunner } from '../exec/runner.js';
 import { PROVIDER_KINDS, type LayerKind } from '../model/enums.js';
 import type { Detector } from './capabilities.js';
 import { createCacheLayer, createWritecacheLayer } from './layers/cache/layer.js';
 import { extraLayersDetector } from './layers/detect-extra.js';
 import { drbdDetector } from './layers/drbd/detect.js';
+import { drbdEventsWatcher } from './layers/drbd/events-watcher.js';
 import { createDrbdLayer } from './layers/drbd/layer.js';
 import { drbdFiles } from './layers/drbd/res-store.js';
 import type { Layer } from './layers/layer.js';
@@ -45,6 +46,8 @@ export function createSatellite(o: NodeAgentOptions): Satellite {
   return new Satellite({
     nodeName: o.nodeName, runner, logger: o.logger, stateDir: o.stateDir, allowExtFiles: o.allowExtFiles,
     providers: createProviders(o.providers), layers, detectors, pollMs: o.pollMs,
+    // Started by the satellite only where the DRBD layer is supported (module loaded).
+    watchers: isStreamingRunner(runner) ? [drbdEventsWatcher({ runner })] : [],
   });
 }
 

@@ -206,6 +206,22 @@ export interface SnapshotRecord {
   uuid: string;
 }
 
+/**
+ * An external file (LINSTOR's `/v1/files`): content the satellites write to disk on every node that
+ * has a resource of a resource definition it is attached to. Attachments are the resource
+ * definition's props `files/<path without the leading slash>` = `True`, as LINSTOR keeps them.
+ */
+export interface ExternalFileRecord {
+  /** Absolute, normalised; also the store key (case-sensitive, unlike LINSTOR names). */
+  path: string;
+  /** base64 */
+  content: string;
+  /** sha256 of the decoded content, hex. */
+  content_checksum: string;
+  alt_suffixes?: string[];
+  uuid: string;
+}
+
 /** Every kind the store holds, and the record type of each. */
 export interface RecordKinds {
   node: NodeRecord;
@@ -220,8 +236,9 @@ export interface RecordKinds {
   ctrl: ControllerRecord;
   error_report: ErrorReportRecord;
   snapshot: SnapshotRecord;
+  ext_file: ExternalFileRecord;
 }
 export type Kind = keyof RecordKinds;
 export const KINDS: readonly Kind[] = [
-  'node', 'spd', 'sp', 'rg', 'rd', 'rsc', 'rsc_conn', 'node_conn', 'kvs', 'ctrl', 'error_report', 'snapshot',
+  'node', 'spd', 'sp', 'rg', 'rd', 'rsc', 'rsc_conn', 'node_conn', 'kvs', 'ctrl', 'error_report', 'snapshot', 'ext_file',
 ];

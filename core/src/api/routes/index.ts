@@ -17,6 +17,7 @@ import { metricsRoutes } from './metrics.js';
 import { placementRoutes } from './placement.js';
 import { satelliteLifecycleRoutes } from './satellite-lifecycle.js';
 import { encryptionRoutes } from './encryption.js';
+import { externalFileRoutes } from './external-files.js';
 
 export const ROUTES: Array<(app: FastifyInstance, deps: ApiDeps) => void> = [
   nodeRoutes,
@@ -35,4 +36,5 @@ export const ROUTES: Array<(app: FastifyInstance, deps: ApiDeps) => void> = [
   placementRoutes,
   satelliteLifecycleRoutes,
   encryptionRoutes,
+  externalFileRoutes,
 ];

@@ -9,7 +9,8 @@
  */
 import { THIN_PROVIDERS, type LayerKind } from '../../model/enums.js';
 import { resolve, resolveOversubscription } from '../../props/resolve.js';
-import type { Props, ResourceDefinitionRecord, ResourceRecord } from '../../store/records.js';
+import type { Props, ResourceDefinitionRecord, ResourceRecord, StoragePoolRecord } from '../../store/records.js';
+import type { StoragePoolRuntime } from '../runtime.js';
 import type { Controller } from '../controller.js';
 import { key, type Graph } from '../graph.js';
 import { weightsFrom } from './strategies.js';
@@ -42,22 +43,34 @@ function usage(graph: Graph): Usage {
   const hit = usageCache.get(rscs);
   if (hit && hit.rds === rds) return hit.usage;
   const out: Usage = { pools: new Map(), resourcesOn: new Map() };
+  // Names repeat a lot (1,000 nodes, a few pool names, resources sorted by definition): upper-case
+  // each distinct name once.
+  const upper = new Map<string, string>();
+  const up = (s: string) => {
+    let u = upper.get(s);
+    if (u === undefined) upper.set(s, (u = s.toUpperCase()));
+    return u;
+  };
+  let rd: ResourceDefinitionRecord | undefined;
   for (const r of rscs) {
-    const nodeKey = key.node(r.node_name);
+    const nodeKey = up(r.node_name);
+    const rdKey = up(r.name);
     let on = out.resourcesOn.get(nodeKey);
     if (!on) out.resourcesOn.set(nodeKey, (on = { names: [], keys: new Set() }));
     on.names.push(r.name);
-    on.keys.add(key.rd(r.name));
+    on.keys.add(rdKey);
     if (isDiskless(r)) continue;
-    const rd = graph.resourceDefinition(r.name);
-    const counted = new Set<string>();
+    if (rd === undefined || rd.name !== r.name) rd = graph.resourceDefinitions.get(rdKey);
+    // A resource counts once per pool, however many of its volumes are there.
+    const seen = r.volumes.length > 1 ? new Set<string>() : undefined;
     for (const v of r.volumes) {
-      const poolKey = key.sp(r.node_name, v.storage_pool_name);
+      const poolKey = `${nodeKey}/${up(v.storage_pool_name)}`;
       let u = out.pools.get(poolKey);
       if (!u) out.pools.set(poolKey, (u = { reserved: 0, resources: 0 }));
       u.reserved += vdSize(rd, v.volume_number);
-      if (!counted.has(poolKey)) {
-        counted.add(poolKey);
+      if (!seen) u.resources++;
+      else if (!seen.has(poolKey)) {
+        seen.add(poolKey);
         u.resources++;
       }
     }
@@ -109,6 +122,42 @@ export interface ClusterOptions {
   throughput?: boolean;
 }
 
+/** What a pool record and the properties it inherits decide; cached per record (records are replaced, never changed). */
+interface PoolStatic {
+  spdProps: Props | undefined;
+  ctrlProps: Props;
+  spKey: string;
+  nodeKey: string;
+  freeRatio: number;
+  totalRatio: number;
+  target: boolean;
+  sharedSpace: string;
+}
+
+const poolStatics = new WeakMap<StoragePoolRecord, PoolStatic>();
+
+function poolStatic(g: Graph, sp: StoragePoolRecord): PoolStatic {
+  const spdProps = g.storagePoolDefinition(sp.name)?.props;
+  const ctrlProps = g.controller.props;
+  const hit = poolStatics.get(sp);
+  if (hit && hit.spdProps === spdProps && hit.ctrlProps === ctrlProps) return hit;
+  const thin = THIN_PROVIDERS.has(sp.provider_kind);
+  const containers = { storagePool: sp.props, storagePoolDefinition: spdProps, controller: ctrlProps };
+  const base = thin ? resolveOversubscription(containers).value : 1;
+  const out: PoolStatic = {
+    spdProps,
+    ctrlProps,
+    spKey: key.sp(sp.node_name, sp.name),
+    nodeKey: key.node(sp.node_name),
+    freeRatio: thin ? resolveOversubscription(containers, 'MaxFreeCapacityOversubscriptionRatio', base).value : 1,
+    totalRatio: thin ? resolveOversubscription(containers, 'MaxTotalCapacityOversubscriptionRatio', base).value : 1,
+    target: notFalse(sp.props.AutoplaceTarget),
+    sharedSpace: (sp.free_space_mgr_name ?? `${sp.node_name};${sp.name}`).toUpperCase(),
+  };
+  poolStatics.set(sp, out);
+  return out;
+}
+
 /** The cluster as the autoplacer sees it. Nodes and pools sorted by name. */
 export function clusterFromController(c: Controller, opts: ClusterOptions = {}): ClusterInput {
   const g = c.graph;
@@ -117,49 +166,51 @@ export function clusterFromController(c: Controller, opts: ClusterOptions = {}):
   const tp = opts.throughput ? throughputs(g) : undefined;
   const poolsByNode = new Map<string, PlacementPool[]>();
   for (const sp of g.storagePools.values()) {
-    const spKey = key.sp(sp.node_name, sp.name);
-    const thin = THIN_PROVIDERS.has(sp.provider_kind);
-    const containers = { storagePool: sp.props, storagePoolDefinition: g.storagePoolDefinition(sp.name)?.props, controller: ctrl };
-    const base = thin ? resolveOversubscription(containers).value : 1;
-    const rt = sp.provider_kind === 'DISKLESS' ? {} : c.runtime.storagePool(sp.node_name, sp.name);
-    const u = used.pools.get(spKey);
+    const st = poolStatic(g, sp);
+    const rt = sp.provider_kind === 'DISKLESS' ? NO_CAPACITY : c.runtime.storagePool(sp.node_name, sp.name);
+    const u = used.pools.get(st.spKey);
     const pool: PlacementPool = {
       name: sp.name,
       provider: sp.provider_kind,
       free: toNumber(rt.free_capacity),
       total: toNumber(rt.total_capacity),
-      freeRatio: thin ? resolveOversubscription(containers, 'MaxFreeCapacityOversubscriptionRatio', base).value : 1,
-      totalRatio: thin ? resolveOversubscription(containers, 'MaxTotalCapacityOversubscriptionRatio', base).value : 1,
+      freeRatio: st.freeRatio,
+      totalRatio: st.totalRatio,
       reserved: u?.reserved ?? 0,
       resources: u?.resources ?? 0,
-      throughput: tp?.get(spKey) ?? 0,
-      target: notFalse(sp.props.AutoplaceTarget),
-      sharedSpace: (sp.free_space_mgr_name ?? `${sp.node_name};${sp.name}`).toUpperCase(),
+      throughput: tp?.get(st.spKey) ?? 0,
+      target: st.target,
+      sharedSpace: st.sharedSpace,
     };
-    const nodeKey = key.node(sp.node_name);
-    let list = poolsByNode.get(nodeKey);
-    if (!list) poolsByNode.set(nodeKey, (list = []));
+    let list = poolsByNode.get(st.nodeKey);
+    if (!list) poolsByNode.set(st.nodeKey, (list = []));
     list.push(pool);
   }
+  const ctrlTarget = ctrl.AutoplaceTarget;
   const nodes: PlacementNode[] = g.nodes.values().map((n) => {
     const rt = c.runtime.node(n.name);
-    const on = used.resourcesOn.get(key.node(n.name));
-    return {
+    const nodeKey = key.node(n.name);
+    const on = used.resourcesOn.get(nodeKey);
+    const node: PlacementNode = {
       name: n.name,
       type: n.type,
       connection: rt.connection_status,
       flags: n.flags,
       props: n.props,
-      target: notFalse(n.props.AutoplaceTarget ?? ctrl.AutoplaceTarget),
-      ...(rt.resource_layers ? { layers: rt.resource_layers as LayerKind[] } : {}),
-      ...(rt.storage_providers ? { providers: rt.storage_providers } : {}),
+      target: notFalse(n.props.AutoplaceTarget ?? ctrlTarget),
       resources: on?.names ?? [],
-      resourceKeys: on?.keys ?? new Set(),
-      pools: poolsByNode.get(key.node(n.name)) ?? [],
+      resourceKeys: on?.keys ?? EMPTY,
+      pools: poolsByNode.get(nodeKey) ?? [],
     };
+    if (rt.resource_layers) node.layers = rt.resource_layers as LayerKind[];
+    if (rt.storage_providers) node.providers = rt.storage_providers;
+    return node;
   });
   return { nodes };
 }
+
+const NO_CAPACITY: StoragePoolRuntime = Object.freeze({});
+const EMPTY: ReadonlySet<string> = new Set();
 
 const GONE_RSC = ['DELETE', 'DRBD_DELETE', 'EVICTED', 'EVACUATE'];
 const GONE_NODE = ['EVACUATE', 'EVICTED'];

@@ -11,6 +11,8 @@ import type {
   Candidate, ClusterInput, ExclusionKind, Exclusion, PlacementNode, PlacementPool, PlacementRequest,
 } from './types.js';
 
+/** Node flags that keep a node out of placement, with how messages say it. */
+const GONE_FLAGS: ReadonlyArray<[string, string]> = [['DELETE', 'being deleted'], ['EVICTED', 'evicted'], ['EVACUATE', 'being evacuated']];
 /** Node types that can hold resources. */
 const HOLDERS = new Set(['SATELLITE', 'COMBINED']);
 const KIB_UNITS: Array<[number, string]> = [[1024 ** 3, 'TiB'], [1024 ** 2, 'GiB'], [1024, 'MiB']];
@@ -148,11 +150,8 @@ function resourceKeys(node: PlacementNode): ReadonlySet<string> {
 function nodeVerdict(node: PlacementNode, upper: string, req: PlacementRequest, rules: SelectionRules, checks: NodeChecks): Verdict | undefined {
   const f = req.filter;
   if (!HOLDERS.has(node.type)) return no('node-type', `node type ${node.type}`);
-  for (const flag of ['DELETE', 'EVICTED', 'EVACUATE']) {
-    if (node.flags.includes(flag)) {
-      const what = flag === 'DELETE' ? 'being deleted' : flag === 'EVICTED' ? 'evicted' : 'being evacuated';
-      return no('node-flag', what);
-    }
+  if (node.flags.length) {
+    for (const [flag, what] of GONE_FLAGS) if (node.flags.includes(flag)) return no('node-flag', what);
   }
   if (req.requireOnline !== false && node.connection !== 'ONLINE') {
     return no('offline', 'offline', `offline (connection status ${node.connection})`);

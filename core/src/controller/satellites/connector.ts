@@ -95,6 +95,15 @@ export class SatelliteConnector {
     this.kick();
   }
 
+  /**
+   * Sends the whole desired state again (e.g. LUKS keys became available): the satellite converges
+   * every resource, also the ones whose desired state looks unchanged. Offline: the next connect does.
+   */
+  requestFullSync(): void {
+    this.needFull = true;
+    this.requestPush();
+  }
+
   /** Drops the connection and connects again right away (PUT /v1/nodes/{node}/reconnect). */
   reconnect(): void {
     if (this.stopped) return;

@@ -6,6 +6,13 @@
  * Resources marked DELETE are left out (the satellite removes what is no longer desired) and are
  * listed separately, so the connector can ask for their removal and confirm it. They are no DRBD peer
  * of anyone either: the other replicas disconnect from a resource that is going away.
+ *
+ * Two things come from outside the graph or from other resources:
+ *  - LUKS keys (DesiredVolume.luks_key) from the encryption service, only for diskful resources with
+ *    a LUKS layer and only while the passphrase is entered; without a key the satellite formats
+ *    nothing and reports the locked passphrase on the resource (the manager resyncs on unlock).
+ *  - the NVMe target address (Internal/NVMe/TargetAddress in the resource props): a target gets its
+ *    own, an initiator (NVME_INITIATOR) its target's, each chosen by NVMe/PrefNic.
  */
 import type { Graph } from '../graph.js';
 import { key } from '../graph.js';
@@ -13,8 +20,18 @@ import { ORDERS, type PropsMap } from '../../props/resolve.js';
 import { containersForConnection, containersForResource, containersForVolume } from '../../props/containers.js';
 import type { NodeRecord, ResourceDefinitionRecord, ResourceRecord } from '../../store/records.js';
 import type {
-  DesiredDrbd, DesiredPool, DesiredResource, DesiredVolume, DrbdPeer, StateUpdate,
+  DesiredDrbd, DesiredPool, DesiredResource, DesiredVolume, DrbdPeer, ExternalFile, StateUpdate,
 } from '../../satellite/protocol.js';
+import { attachedPaths } from '../../model/external-file.js';
+import { PROP_TARGET_ADDRESS } from '../../satellite/layers/nvme/commands.js';
+
+/** The LUKS key of a volume, or undefined while none can be given (the passphrase is locked or unset). */
+export type LuksKeySource = (resourceName: string, volumeNumber: number) => string | undefined;
+
+export interface DesiredStateOptions {
+  /** Absent: no LUKS keys are sent at all. */
+  luksKey?: LuksKeySource;
+}
 
 export interface NodeDesiredState {
   node_name: string;
@@ -24,13 +41,15 @@ export interface NodeDesiredState {
   resources: Map<string, DesiredResource>;
   /** Names of the node's resources marked DELETE (waiting for the satellite to remove them). */
   deleting: string[];
+  /** Every external file attached to the definition of a resource here (not marked DELETE), sorted by path. */
+  external_files: ExternalFile[];
 }
 
 /** Props of the DRBD connection between two nodes that the satellite writes per peer. */
 const CONNECTION_PREFIXES = ['DrbdOptions/Net/', 'DrbdOptions/PeerDevice/', 'Paths/'];
 
 /** The node's whole desired state; undefined when the node is not in the graph. */
-export function desiredStateOf(graph: Graph, nodeName: string): NodeDesiredState | undefined {
+export function desiredStateOf(graph: Graph, nodeName: string, opts: DesiredStateOptions = {}): NodeDesiredState | undefined {
   const node = graph.node(nodeName);
   if (!node) return undefined;
   const resources = new Map<string, DesiredResource>();
@@ -42,7 +61,7 @@ export function desiredStateOf(graph: Graph, nodeName: string): NodeDesiredState
       continue;
     }
     if (!rd) continue;
-    resources.set(key.rd(r.name), desiredResource(graph, node, rd, r));
+    resources.set(key.rd(r.name), desiredResource(graph, node, rd, r, opts));
   }
   return {
     node_name: node.name,
@@ -50,7 +69,21 @@ export function desiredStateOf(graph: Graph, nodeName: string): NodeDesiredState
     pools: graph.poolsOf(node.name).map((p) => ({ name: p.name, provider_kind: p.provider_kind, props: sorted(p.props) })),
     resources,
     deleting,
+    external_files: externalFilesOf(graph, resources.values()),
   };
+}
+
+/** The files attached to the definitions of `resources`; an attachment of a file that is gone is skipped. */
+function externalFilesOf(graph: Graph, resources: Iterable<DesiredResource>): ExternalFile[] {
+  const files = new Map<string, ExternalFile>();
+  for (const r of resources) {
+    const rd = graph.resourceDefinition(r.name);
+    for (const path of rd ? attachedPaths(rd.props) : []) {
+      const file = graph.externalFile(path);
+      if (file && !files.has(path)) files.set(path, { path, content: file.content });
+    }
+  }
+  return [...files.keys()].sort().map((p) => files.get(p)!);
 }
 
 /** A full StateUpdate of that desired state. */
@@ -63,7 +96,7 @@ export function fullUpdate(state: NodeDesiredState, updateId: number): StateUpda
     pools: state.pools,
     resources: [...state.resources.values()],
     removed_resources: [],
-    external_files: [],
+    external_files: state.external_files,
   };
 }
 
@@ -71,8 +104,12 @@ export function isDeleting(r: ResourceRecord, rd: ResourceDefinitionRecord | und
   return r.flags.includes('DELETE') || (rd?.flags.includes('DELETE') ?? false);
 }
 
-export function desiredResource(graph: Graph, node: NodeRecord, rd: ResourceDefinitionRecord, r: ResourceRecord): DesiredResource {
+export function desiredResource(
+  graph: Graph, node: NodeRecord, rd: ResourceDefinitionRecord, r: ResourceRecord, opts: DesiredStateOptions = {},
+): DesiredResource {
   const hasDrbd = r.layer_stack.includes('DRBD');
+  // LUKS sits directly on STORAGE: a diskless resource has nothing to encrypt, so it gets no key.
+  const wantsKey = r.layer_stack.includes('LUKS') && !isDiskless(r);
   const volumes: DesiredVolume[] = r.volumes.map((v) => {
     const vd = rd.volume_definitions.find((x) => x.volume_number === v.volume_number);
     const out: DesiredVolume = {
@@ -83,6 +120,10 @@ export function desiredResource(graph: Graph, node: NodeRecord, rd: ResourceDefi
       props: resolved(ORDERS.volume, containersForVolume(graph, rd.name, node.name, v.volume_number)),
     };
     if (hasDrbd && vd?.minor_number !== undefined) out.minor_number = vd.minor_number;
+    if (wantsKey) {
+      const luksKey = opts.luksKey?.(rd.name, v.volume_number);
+      if (luksKey !== undefined) out.luks_key = luksKey;
+    }
     return out;
   });
   const out: DesiredResource = {
@@ -93,7 +134,32 @@ export function desiredResource(graph: Graph, node: NodeRecord, rd: ResourceDefi
     volumes,
   };
   if (hasDrbd && r.drbd && rd.drbd) out.drbd = desiredDrbd(graph, node, rd, r);
+  if (r.layer_stack.includes('NVME')) {
+    const address = nvmeTargetAddress(graph, node, rd, r);
+    if (address) out.props = sorted({ ...out.props, [PROP_TARGET_ADDRESS]: address });
+  }
   return out;
+}
+
+const DISKLESS_FLAGS = new Set(['DISKLESS', 'DRBD_DISKLESS', 'NVME_INITIATOR', 'EBS_INITIATOR', 'TIE_BREAKER']);
+
+function isDiskless(r: ResourceRecord): boolean {
+  return r.flags.some((f) => DISKLESS_FLAGS.has(f));
+}
+
+/**
+ * Where the NVMe-oF target of the resource listens: for the target itself its own address, for an
+ * initiator the address of the resource's target (the first one by node name that is not going away).
+ * Undefined when an initiator has no target yet: the satellite reports that on the resource.
+ */
+export function nvmeTargetAddress(graph: Graph, node: NodeRecord, rd: ResourceDefinitionRecord, r: ResourceRecord): string | undefined {
+  if (!r.flags.includes('NVME_INITIATOR')) return nvmeAddress(graph, node, r);
+  for (const target of graph.resourcesOf(rd.name)) {
+    if (target.flags.includes('NVME_INITIATOR') || !target.layer_stack.includes('NVME') || isDeleting(target, rd)) continue;
+    const targetNode = graph.node(target.node_name);
+    if (targetNode) return nvmeAddress(graph, targetNode, target);
+  }
+  return undefined;
 }
 
 function desiredDrbd(graph: Graph, node: NodeRecord, rd: ResourceDefinitionRecord, r: ResourceRecord): DesiredDrbd {
@@ -134,8 +200,23 @@ function desiredDrbd(graph: Graph, node: NodeRecord, rd: ResourceDefinitionRecor
  * else its first interface.
  */
 export function drbdAddress(graph: Graph, node: NodeRecord, rd: ResourceDefinitionRecord, r: ResourceRecord): string {
-  const pool = r.volumes[0] ? graph.storagePool(node.name, r.volumes[0].storage_pool_name) : undefined;
-  const prefNic = r.props.PrefNic ?? pool?.props.PrefNic ?? rd.props.PrefNic ?? node.props.PrefNic;
+  const pool = poolOf(graph, node, r);
+  return nodeAddress(node, r.props.PrefNic ?? pool?.props.PrefNic ?? rd.props.PrefNic ?? node.props.PrefNic);
+}
+
+/** NVMe/PrefNic may be set on the resource, its storage pool or the controller (LINSTOR's whitelist). */
+function nvmeAddress(graph: Graph, node: NodeRecord, r: ResourceRecord): string | undefined {
+  const pref = 'NVMe/PrefNic';
+  const pool = poolOf(graph, node, r);
+  return nodeAddress(node, r.props[pref] ?? pool?.props[pref] ?? graph.controller.props[pref]) || undefined;
+}
+
+function poolOf(graph: Graph, node: NodeRecord, r: ResourceRecord) {
+  return r.volumes[0] ? graph.storagePool(node.name, r.volumes[0].storage_pool_name) : undefined;
+}
+
+/** The address of the interface named `prefNic`, else of the active interface, else of the first. */
+function nodeAddress(node: NodeRecord, prefNic: string | undefined): string {
   const byName = (name: string | undefined) =>
     name === undefined ? undefined : node.net_interfaces.find((n) => n.name.toUpperCase() === name.toUpperCase());
   const nif = byName(prefNic) ?? byName(node.active_net_interface) ?? node.net_interfaces[0];

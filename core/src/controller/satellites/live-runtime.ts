@@ -156,6 +156,7 @@ function nodeView(entry: NodeEntry): NodeRuntime {
     view.resource_layers = [...caps.layers];
     view.unsupported_providers = caps.unsupported_providers;
     view.unsupported_layers = caps.unsupported_layers;
+    if (caps.allow_ext_files) view.allow_ext_files = [...caps.allow_ext_files];
   }
   return Object.freeze(view);
 }

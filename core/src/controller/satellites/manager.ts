@@ -3,6 +3,10 @@
  * node with a reachable interface, except CONTROLLER and AUXILIARY nodes), kept in step with the node
  * records; the live runtime the API reads; the reconciler that turns commits into pushes; and a bound
  * on how many pushes run at once, so a change touching every node does not open hundreds of requests.
+ *
+ * LUKS keys come from the encryption service while its passphrase is entered; when it gets entered
+ * (or created), every node holding a diskful LUKS resource gets a full resync, so the satellites that
+ * reported "passphrase locked" create those volumes now.
  */
 import type { Logger } from 'pino';
 import type { Controller, SatelliteControl } from '../controller.js';
@@ -12,7 +16,8 @@ import { SATELLITE_PORT } from '../../satellite/protocol.js';
 import { DEFAULT_TIMEOUTS, satelliteUrl, type SatelliteTimeouts } from './client.js';
 import { DEFAULT_BACKOFF, SatelliteConnector, type Backoff } from './connector.js';
 import { removeConfirmed } from './deletion.js';
-import { desiredStateOf } from './desired-state.js';
+import { desiredStateOf, type DesiredStateOptions } from './desired-state.js';
+import { EncryptionService } from '../services/encryption.js';
 import { LiveRuntime } from './live-runtime.js';
 import { Reconciler } from './reconciler.js';
 
@@ -39,6 +44,8 @@ export class SatelliteManager implements SatelliteControl {
   private readonly backoff: Backoff;
   private readonly limiter: Limiter;
   private unsubscribe: (() => void) | undefined;
+  private unsubscribeUnlock: (() => void) | undefined;
+  private readonly desiredOpts: DesiredStateOptions;
   private updateId = Date.now();
   private started = false;
 
@@ -47,6 +54,8 @@ export class SatelliteManager implements SatelliteControl {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
     this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
     this.limiter = new Limiter(opts.concurrency ?? 8);
+    const enc = EncryptionService.of(c);
+    this.desiredOpts = { luksKey: (rd, volumeNumber) => enc.volumeKeyIfUnlocked(rd, volumeNumber) };
     this.runtime = new LiveRuntime(c.graph);
     this.reconciler = new Reconciler(c.graph, {
       nodeKeys: () => this.connectors.keys(),
@@ -64,6 +73,7 @@ export class SatelliteManager implements SatelliteControl {
     this.c.runtime = this.runtime;
     this.c.satellites = this;
     this.unsubscribe = this.c.onCommit(this.reconciler.onCommit);
+    this.unsubscribeUnlock = EncryptionService.of(this.c).onUnlock(() => this.resyncLuksNodes());
     for (const node of this.c.graph.nodes.values()) this.syncNode(key.node(node.name));
     this.log.info({ satellites: this.connectors.size }, 'connecting to the satellites');
   }
@@ -74,6 +84,8 @@ export class SatelliteManager implements SatelliteControl {
     this.started = false;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.unsubscribeUnlock?.();
+    this.unsubscribeUnlock = undefined;
     this.reconciler.cancel();
     if (this.c.satellites === this) this.c.satellites = undefined;
     for (const [k, e] of this.connectors) this.stopConnector(k, e);
@@ -112,13 +124,23 @@ export class SatelliteManager implements SatelliteControl {
       log: this.log.child({ node: node.name }),
       timeouts: this.timeouts,
       backoff: this.backoff,
-      desired: () => desiredStateOf(this.c.graph, node.name),
+      desired: () => desiredStateOf(this.c.graph, node.name, this.desiredOpts),
       limit: (fn) => this.limiter.run(fn),
       nextUpdateId: () => ++this.updateId,
       confirmRemoved: (names) => this.confirmRemoved(node.name, names),
     });
     this.connectors.set(nodeKey, { connector, nodeName: node.name });
     connector.start();
+  }
+
+  /** The passphrase became available: a full sync for every node with a diskful LUKS resource. */
+  private resyncLuksNodes(): void {
+    const nodes = new Set<string>();
+    for (const r of this.c.graph.resources.values()) {
+      if (r.layer_stack.includes('LUKS') && !r.flags.includes('DISKLESS')) nodes.add(key.node(r.node_name));
+    }
+    if (nodes.size) this.log.info({ nodes: nodes.size }, 'encryption passphrase entered: resyncing the nodes with LUKS resources');
+    for (const k of nodes) this.connectors.get(k)?.connector.requestFullSync();
   }
 
   private stopConnector(nodeKey: string, entry: Entry): void {

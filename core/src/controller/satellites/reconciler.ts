@@ -8,6 +8,8 @@
  *   node                  -> the node and the nodes sharing a resource with it (its address is theirs too)
  *   storage pool          -> its node and the nodes sharing a resource with it (PrefNic may sit on a pool)
  *   pool definition, resource group, controller -> every node
+ *   external file         -> every node with a resource of a definition it is attached to
+ *                            (attaching/detaching is a resource-definition write)
  *
  * The listener runs inside the committing request, so it only collects node keys; the pushes start
  * on the next turn of the event loop (setImmediate), coalesced across all commits until then.
@@ -15,6 +17,7 @@
 import type { Write } from '../change.js';
 import type { Graph } from '../graph.js';
 import { key } from '../graph.js';
+import { attachmentKey } from '../../model/external-file.js';
 
 export interface ReconcilerTarget {
   /** Upper-cased keys of every node with a connector. */
@@ -91,6 +94,14 @@ export class Reconciler {
       case 'ctrl':
         this.all = true;
         return;
+      case 'ext_file': {
+        // The key is the path. A deleted file was detached in the same commit (rd writes above).
+        const attached = attachmentKey(k);
+        for (const rd of this.graph.resourceDefinitions.values()) {
+          if (attached in rd.props) this.addNodesOf(key.rd(rd.name));
+        }
+        return;
+      }
       default:
         // Key-value stores, error reports, snapshots (for now): nothing a satellite holds.
         return;

@@ -25,7 +25,7 @@ export interface PendingUpdate {
 
 export class SyncState {
   private acked = new Map<string, AckedResource>();
-  /** node_props + pools as acknowledged (they are sent complete, but only when they or a resource changed). */
+  /** node_props + pools + external files as acknowledged (sent complete, but only when they or a resource changed). */
   private head: string | undefined;
   /** Update id of the last acknowledged update; undefined until a full sync succeeded. */
   ackedId: number | undefined;
@@ -75,7 +75,8 @@ export class SyncState {
       pools: desired.pools,
       resources: changed,
       removed_resources: [...removed.values()],
-      external_files: [],
+      // Always complete: the satellite writes exactly these and removes the ones it wrote before.
+      external_files: desired.external_files,
     };
     return { update, removing: [...desired.deleting], next, nextHead };
   }
@@ -95,5 +96,6 @@ export class SyncState {
 }
 
 function headOf(desired: NodeDesiredState): string {
-  return JSON.stringify([desired.node_props, desired.pools]);
+  // External files are sent complete with every update; a change of them alone is worth a delta too.
+  return JSON.stringify([desired.node_props, desired.pools, desired.external_files]);
 }

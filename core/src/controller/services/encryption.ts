@@ -110,6 +110,41 @@ export class EncryptionService {
     return deriveVolumeKey(this.masterKey, resourceName, volumeNumber);
   }
 
+  /**
+   * The LUKS key of a volume while the passphrase is entered; undefined while it is locked or unset.
+   * The desired state uses this: a resource without a key is reported by its satellite, not failed here.
+   */
+  volumeKeyIfUnlocked(resourceName: string, volumeNumber: number): string | undefined {
+    return this.masterKey ? deriveVolumeKey(this.masterKey, resourceName, volumeNumber) : undefined;
+  }
+
+  /**
+   * Placing a resource with a LUKS layer needs a passphrase to derive its keys from: none at all is
+   * FAIL_NOT_FOUND_CRYPT_KEY (LINSTOR's code when there is no master key). A locked passphrase is no
+   * refusal — the record is kept and its satellite reports the missing key on the resource until
+   * someone enters it (after a controller restart that is the normal state).
+   */
+  requireLuksPassphrase(rdName: string, nodeName: string): void {
+    if (this.status() !== 'unset') return;
+    throw new StorhubError('FAIL_NOT_FOUND_CRYPT_KEY',
+      `Resource '${rdName}' on node '${nodeName}' has a LUKS layer, but no encryption passphrase exists to derive its key from.`, {
+        cause: 'The LUKS keys of volumes are derived from the cluster passphrase, which was never created.',
+        correction: 'Create it first with POST /v1/encryption/passphrase (storhub encryption create-passphrase), ' +
+          'or create the resource without LUKS in its layer list.',
+        objRefs: { RscDfn: rdName, Node: nodeName },
+      });
+  }
+
+  /** While the passphrase is locked: the warning a LUKS resource create answers with (LINSTOR's WARN_NOT_FOUND_CRYPT_KEY). */
+  lockedLuksWarning(rdName: string, nodeName: string): ApiCallRc | undefined {
+    if (this.status() !== 'locked') return undefined;
+    return rc.warn('WARN_NOT_FOUND_CRYPT_KEY', 'CREATE', 'RSC',
+      `The encryption passphrase is locked: resource '${rdName}' on node '${nodeName}' is registered, but its LUKS volumes are not created until the passphrase is entered.`, {
+        correction: 'Enter the passphrase with PATCH /v1/encryption/passphrase (storhub encryption enter-passphrase); the satellite then creates the volumes.',
+        obj_refs: { RscDfn: rdName, Node: nodeName },
+      });
+  }
+
   private open(passphrase: string, record: NonNullable<Controller['graph']['controller']['encryption']>, what: string): Buffer {
     try {
       return unwrapMasterKey(passphrase, record);

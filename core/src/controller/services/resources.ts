@@ -19,6 +19,7 @@ import type { Controller } from '../controller.js';
 import { key, type Graph } from '../graph.js';
 import { rc } from '../responses.js';
 import { checkLayersSupported, checkProviderSupported } from '../satellites/capabilities.js';
+import { EncryptionService } from './encryption.js';
 import { markForDeletion, offlineDeleteWarning, satelliteConnected } from '../satellites/deletion.js';
 
 const what = (rd: string, node: string) => `resource '${rd}' on node '${node}'`;
@@ -113,6 +114,8 @@ export class ResourceService {
       const rsc = this.build(rd, node, item, pending);
       change.put('rsc', key.rsc(rd.name, node.name), rsc);
       answers.push(rc.created('RSC', what(rd.name, node.name), refs(rd.name, node.name), rsc.uuid, 'registered'));
+      const locked = rsc.layer_stack.includes('LUKS') ? EncryptionService.of(this.c).lockedLuksWarning(rd.name, node.name) : undefined;
+      if (locked) answers.push(locked);
     }
     this.c.commit(change);
     return answers;
@@ -122,6 +125,7 @@ export class ResourceService {
   build(rd: ResourceDefinitionRecord, node: NodeRecord, item: ResourceCreate, pending: Pending): ResourceRecord {
     const layers = this.layerStack(rd, item);
     checkLayersSupported(this.c, node.name, rd.name, layers);
+    if (layers.includes('LUKS')) EncryptionService.of(this.c).requireLuksPassphrase(rd.name, node.name);
     const flags = this.createFlags(rd, node, item, layers);
     const diskless = flags.includes('DISKLESS');
 

@@ -4,20 +4,19 @@
  * resource-name suffixes (RscLayerSuffixes): `<rsc>.dmcache_cache_<nnnnn>`,
  * `<rsc>.dmcache_meta_<nnnnn>` and, for the writecache, `<rsc>.cache_<nnnnn>`.
  *
- * INTEGRATION NOTE: these names do not match protocol.parseVolumeName's `<resource>_<nnnnn>`. Until
- * parseVolumeName learns the suffixes AND the satellite's full-sync sweep counts
- * `auxiliaryVolumeNames()` of every wanted resource as wanted, providers refuse these names (safe:
- * nothing is created) rather than have the sweep delete a live cache device.
+ * protocol.parseVolumeName accepts these names (so providers create, list and delete them), and the
+ * satellite's full-sync sweep counts `auxiliaryVolumeNames()` of every wanted resource as wanted
+ * (resource-engine.wantedVolumeNames), so a live cache device is never swept; an orphaned one is.
  */
 import { open } from 'node:fs/promises';
-import type { DesiredPool, DesiredResource, DesiredVolume } from '../../protocol.js';
+import { AUX_VOLUME_SUFFIXES, type DesiredPool, type DesiredResource, type DesiredVolume } from '../../protocol.js';
 import type { ProviderVolume, StorageProvider } from '../../providers/provider.js';
 import { SatelliteError } from '../../reports.js';
 import type { LayerContext } from '../layer.js';
 
-export const SUFFIX_CACHE_CACHE = '.dmcache_cache';
-export const SUFFIX_CACHE_META = '.dmcache_meta';
-export const SUFFIX_WRITECACHE_CACHE = '.cache';
+export const SUFFIX_CACHE_CACHE = AUX_VOLUME_SUFFIXES.dmcache_cache;
+export const SUFFIX_CACHE_META = AUX_VOLUME_SUFFIXES.dmcache_meta;
+export const SUFFIX_WRITECACHE_CACHE = AUX_VOLUME_SUFFIXES.cache;
 
 export function auxVolumeName(resource: string, suffix: string, volumeNumber: number): string {
   return `${resource}${suffix}_${String(volumeNumber).padStart(5, '0')}`;

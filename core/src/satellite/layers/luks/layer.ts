@@ -7,11 +7,17 @@
  * /dev/mapper/<res>_<nnnnn>. The usable size is the backing size minus the real data offset read
  * from `luksDump`. An open mapping smaller than that (the volume grew) is resized. Keys go through
  * stdin only. remove: `cryptsetup close`, then the layers below.
+ *
+ * Without a key (the controller sends none while the cluster passphrase is locked) nothing is
+ * created or formatted, not even the volumes below: the resource gets an error that says to enter the
+ * passphrase. Mappings that are already open need no key and keep being reported normally (after a
+ * controller restart the passphrase is locked, but the volumes it opened before are still there).
  */
 import { CommandError, type CommandRunner, type RunOptions } from '../../../exec/runner.js';
 import { volumeName, type DesiredResource, type DesiredVolume, type ObservedLayerVolume } from '../../protocol.js';
 import { SatelliteError } from '../../reports.js';
 import type { Layer, LayerContext, LayerVolumes } from '../layer.js';
+import { isDisklessResource } from '../storage.js';
 import {
   CRYPTSETUP, EXIT, LUKS2_HEADER_KIB, type LuksFormatOptions, closeArgs, isLuksArgs, luksDumpArgs, luksFormatArgs, openArgs,
   resizeArgs, statusArgs, testPassphraseArgs,
@@ -40,6 +46,19 @@ export async function luksKeyOpens(runner: CommandRunner, device: string, key: s
   return res.exitCode === EXIT.OK;
 }
 
+/** The error of a diskful LUKS resource whose volumes need a key the controller did not send. */
+export function lockedPassphraseError(resource: string, volumeNumbers: readonly number[]): SatelliteError {
+  const which = volumeNumbers.length === 1 ? `Volume ${volumeNumbers[0]}` : `Volumes ${volumeNumbers.join(', ')}`;
+  return new SatelliteError(
+    `${which} of resource '${resource}' cannot be opened or created, the controller sent no key: ` +
+    'the cluster passphrase is locked: enter it with `storhub encryption enter-passphrase` / PATCH /v1/encryption/passphrase', {
+      cause: 'LUKS keys are derived from the cluster encryption passphrase, which the controller holds only after it was entered ' +
+        '(again after every controller start). Nothing was created or formatted.',
+      correction: 'Enter the passphrase (storhub encryption enter-passphrase, or PATCH /v1/encryption/passphrase); ' +
+        'the controller then resyncs this node and the volumes are created and opened.',
+    });
+}
+
 export function createLuksLayer(opts: LuksLayerOptions = {}): Layer {
   const bin = opts.cryptsetup ?? CRYPTSETUP;
   const timeoutMs = opts.timeoutMs ?? 120_000;
@@ -53,20 +72,15 @@ export function createLuksLayer(opts: LuksLayerOptions = {}): Layer {
   async function applyVolume(ctx: LayerContext, resource: DesiredResource, vol: DesiredVolume, below: ObservedLayerVolume): Promise<ObservedLayerVolume> {
     const backing = below.device_path!;
     const key = vol.luks_key;
-    if (!key) {
-      throw new SatelliteError(`Volume ${vol.volume_number} of resource '${resource.name}' has a LUKS layer but the controller sent no key`, {
-        cause: 'The controller derives LUKS keys from the cluster encryption passphrase, which is not set or not entered.',
-        correction: 'Create or enter the passphrase (linstor encryption create-passphrase / enter-passphrase); the satellite retries on the next update.',
-      });
-    }
     const name = luksMapperName(resource.name, vol.volume_number);
     let st = await status(ctx, name);
+    if (!key && !st.active) throw lockedPassphraseError(resource.name, [vol.volume_number]);
     if (st.active && st.device && st.device !== backing) {
       throw new SatelliteError(`The LUKS mapping ${name} is open on ${st.device}, not on ${backing}`, {
         correction: `Close it (cryptsetup close ${name}) after checking nothing uses it; the satellite then opens it on the right device.`,
       });
     }
-    if (!st.active) {
+    if (!st.active && key) {
       const isLuks = await run(ctx, isLuksArgs(backing), { okExitCodes: [EXIT.OK, EXIT.NOT_LUKS] });
       if (isLuks.exitCode === EXIT.NOT_LUKS) {
         // A new volume: the storage layer just created it. Formatting destroys nothing of value.
@@ -91,8 +105,15 @@ export function createLuksLayer(opts: LuksLayerOptions = {}): Layer {
     const usable = below.usable_size_kib !== undefined ? Math.max(0, below.usable_size_kib - offsetKib) : undefined;
     if (usable !== undefined && st.sizeSectors !== undefined && st.sizeSectors / 2 < usable) {
       // The volume below grew while the mapping stayed open.
-      ctx.log.info({ name, from_kib: st.sizeSectors / 2, to_kib: usable }, 'cryptsetup resize');
-      await run(ctx, resizeArgs(name), { input: key });
+      if (key) {
+        ctx.log.info({ name, from_kib: st.sizeSectors / 2, to_kib: usable }, 'cryptsetup resize');
+        await run(ctx, resizeArgs(name), { input: key });
+      } else {
+        ctx.reports.push({
+          severity: 'warn',
+          message: `The LUKS mapping ${name} is not grown yet: the cluster passphrase is locked (enter it with \`storhub encryption enter-passphrase\`).`,
+        });
+      }
     }
     return {
       layer: 'LUKS',
@@ -112,6 +133,14 @@ export function createLuksLayer(opts: LuksLayerOptions = {}): Layer {
     },
 
     async apply(ctx, resource, next): Promise<LayerVolumes> {
+      if (!isDisklessResource(resource)) {
+        // Checked before the layers below run: without a key not even their volumes are created.
+        const closed: number[] = [];
+        for (const vol of resource.volumes) {
+          if (!vol.luks_key && !(await status(ctx, luksMapperName(resource.name, vol.volume_number))).active) closed.push(vol.volume_number);
+        }
+        if (closed.length) throw lockedPassphraseError(resource.name, closed);
+      }
       const lower = await next();
       const out: LayerVolumes = new Map();
       const failures: string[] = [];
