@@ -96,6 +96,35 @@ export const DesiredVolume = z.object({
 });
 export type DesiredVolume = z.infer<typeof DesiredVolume>;
 
+/** A snapshot that must exist of this resource on this node (all its volumes). */
+export const DesiredSnapshot = z.object({
+  name: z.string(),
+  /** Suspend I/O on the top layer while the provider snapshots (DRBD stacks). */
+  suspend_io: z.boolean().default(false),
+});
+export type DesiredSnapshot = z.infer<typeof DesiredSnapshot>;
+
+/**
+ * Where a NEW resource's volumes come from instead of being created empty: a snapshot of another
+ * resource on this node (snapshot restore), or another resource itself (clone; the satellite takes a
+ * temporary snapshot or copies). Ignored once the volume exists.
+ */
+export const VolumeSource = z.object({
+  resource: z.string(),
+  snapshot: z.string().optional(),
+});
+export type VolumeSource = z.infer<typeof VolumeSource>;
+
+/**
+ * A one-shot rollback to a snapshot. Applied when `request_id` is higher than the last one the
+ * satellite applied for this resource (remembered in its state cache), so a resend is harmless.
+ */
+export const RollbackRequest = z.object({
+  snapshot: z.string(),
+  request_id: z.number().int(),
+});
+export type RollbackRequest = z.infer<typeof RollbackRequest>;
+
 export const DesiredResource = z.object({
   name: z.string(),
   layer_stack: z.array(z.enum(LAYER_KINDS)),
@@ -105,6 +134,11 @@ export const DesiredResource = z.object({
   props: Props,
   volumes: z.array(DesiredVolume),
   drbd: DesiredDrbd.optional(),
+  /** Snapshots that must exist; Storhub-named snapshots of this resource not listed are deleted. */
+  snapshots: z.array(DesiredSnapshot).optional(),
+  /** Restore/clone source for volumes that do not exist yet. */
+  source: VolumeSource.optional(),
+  rollback: RollbackRequest.optional(),
 });
 export type DesiredResource = z.infer<typeof DesiredResource>;
 
@@ -179,6 +213,15 @@ export const ObservedVolume = z.object({
 });
 export type ObservedVolume = z.infer<typeof ObservedVolume>;
 
+export const ObservedSnapshot = z.object({
+  name: z.string(),
+  /** True once every volume's snapshot exists. */
+  created: z.boolean(),
+  volumes: z.array(z.object({ volume_number: z.number().int(), allocated_size_kib: z.number().optional() })).default([]),
+  reports: z.array(Report).default([]),
+});
+export type ObservedSnapshot = z.infer<typeof ObservedSnapshot>;
+
 export const ObservedResource = z.object({
   name: z.string(),
   /** Device opened by someone (DRBD Primary / mounted / open count > 0). */
@@ -187,6 +230,10 @@ export const ObservedResource = z.object({
   /** DRBD: connection state per peer node. */
   connections: z.record(z.string(), z.object({ connected: z.boolean(), message: z.string() })).optional(),
   reports: z.array(Report).default([]),
+  /** The snapshots of this resource that exist on this node. */
+  snapshots: z.array(ObservedSnapshot).optional(),
+  /** The highest rollback request_id applied. */
+  rollback_applied: z.number().int().optional(),
 });
 export type ObservedResource = z.infer<typeof ObservedResource>;
 
@@ -208,6 +255,11 @@ export const SatelliteEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pool'), pool: ObservedPool }),
 ]);
 export type SatelliteEvent = z.infer<typeof SatelliteEvent>;
+
+/** A volume's snapshot on the pool: `<resource>_<nnnnn>_<snapshot>` (LINSTOR's naming for thin LVs). */
+export function snapshotVolumeName(resource: string, volumeNumber: number, snapshot: string): string {
+  return `${volumeName(resource, volumeNumber)}_${snapshot}`;
+}
 
 /** LINSTOR's volume naming, the proof a satellite created a device: `<resource>_<nnnnn>`. */
 export function volumeName(resource: string, volumeNumber: number): string {
