@@ -259,15 +259,17 @@ test('the satellite runs the watcher only where DRBD is supported, feeds it what
     s.sat.subscribe((e) => events.push(e));
     await s.sat.applyUpdate(full(1, [P], [rsc('test', [vol(0, 1024)], { layer_stack: ['DRBD', 'STORAGE'] }), rsc('plain', [vol(0, 8)])]));
     release();
-    await sleep(150);
+    const live = () => events.filter((e) => e.type === 'resource' && e.resource.name === 'test');
     if (!supported) {
+      await sleep(150);
       assert.deepEqual(runner.streamCalls, [], 'no DRBD layer: no drbdsetup');
       continue;
     }
+    await until('the live event', () => live().length >= 2);
+    await sleep(60);
     assert.equal(runner.streamCalls.length, 1);
-    const live = events.filter((e) => e.type === 'resource' && e.resource.name === 'test');
-    assert.equal(live.length, 2, 'the converge, then the live DRBD state');
-    const last = (live[1] as { resource: ObservedResource }).resource;
+    assert.equal(live().length, 2, 'the converge, then the live DRBD state');
+    const last = (live()[1] as { resource: ObservedResource }).resource;
     assert.equal(last.volumes[0].device_path, '/dev/drbd/test_0', 'the device the layer made');
     assert.equal(last.volumes[0].disk_state, 'Diskless', 'the state DRBD reported');
     assert.deepEqual(last.connections, { K14BoxThree: { connected: false, message: 'StandAlone' } });

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { stringifyJson } from '../model/json.js';
 import type { Controller } from '../controller/controller.js';
 import { BodyParseError, installErrorHandling } from './errors.js';
+import type { ApiDeps } from './context.js';
 import { ROUTES } from './routes/index.js';
 import { STORHUB_VERSION } from '../version.js';
 
@@ -22,6 +23,8 @@ export interface ApiOptions {
   ui?: boolean;
   /** Extra checks for /health, e.g. plugin state. */
   healthChecks?: Array<() => string | undefined>;
+  /** The plugin host, for GET /v1/storhub/plugins. */
+  plugins?: ApiDeps['plugins'];
 }
 
 export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
@@ -70,7 +73,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     return reply.code(200).type('text/plain').send('');
   });
 
-  const deps = { controller: opts.controller };
+  const deps: ApiDeps = { controller: opts.controller, plugins: opts.plugins };
   for (const register of ROUTES) register(app, deps);
 
   app.get('/', { schema: { hide: true } }, async (_req, reply) =>

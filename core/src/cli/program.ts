@@ -19,6 +19,8 @@ import { registerController, registerErrorReports, registerKeyValueStore } from 
 import { registerDatabase } from './commands/database.js';
 import { registerEncryption } from './commands/encryption.js';
 import { registerFile } from './commands/file.js';
+import { registerSnapshot } from './commands/snapshot.js';
+import { registerPlugin } from './commands/plugin.js';
 
 export function buildProgram(io: CliIo): { program: Command; ctx: CliContext } {
   const program = new Command('storhub');
@@ -54,6 +56,9 @@ export function buildProgram(io: CliIo): { program: Command; ctx: CliContext } {
   registerEncryption(program, ctx);
   // After registerResourceDefinition: it adds `rd attach-file|detach-file`.
   registerFile(program, ctx);
+  // After registerResourceDefinition too: it adds `rd clone`.
+  registerSnapshot(program, ctx);
+  registerPlugin(program, ctx);
   return { program, ctx };
 }
 

@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 import { nameProblem } from '../model/names.js';
+import { pluginsSection } from '../plugin/settings.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/storhub/storhub.toml';
 export const DEFAULT_DB_URL = 'sqlite:./var/storhub.db';
@@ -116,6 +117,8 @@ function schemaFor(cwd: string, host: string) {
     files: z.object({
       allowExtFiles: z.array(absoluteDir).default([]),
     }).prefault({}),
+    // The plugins storhubd runs ([plugins.<id>] sections); see plugin/settings.ts.
+    plugins: pluginsSection.prefault({}),
   });
 }
 
@@ -221,6 +224,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
 
   for (const [section, values] of Object.entries(raw)) {
+    if (section === 'plugins') continue; // its keys are plugin ids, checked by plugin/settings.ts
     if (!Object.hasOwn(KNOWN, section)) {
       warnings.push(`${file}: section [${section}] is not used by Storhub yet (ignored)`);
       continue;

@@ -15,6 +15,10 @@ import type { Config } from './config.js';
 import { ensureLocalNode } from './local-node.js';
 import { SatelliteManager } from '../controller/satellites/manager.js';
 import { startSatelliteNode, type RunningSatellite } from './satellite-node.js';
+import { AutoSnapshotTask } from '../controller/tasks/auto-snapshot.js';
+import type { PluginHost } from '../plugin/host.js';
+import type { LoadAdapter } from '../plugin/loader.js';
+import { pluginHostFor } from './plugins.js';
 
 export type Role = 'controller' | 'combined';
 
@@ -25,10 +29,17 @@ export interface Daemon {
   url: string | undefined;
   /** Role combined: the in-process satellite. */
   satellite: RunningSatellite | undefined;
+  /** The plugins of [plugins], started last (after listen) and stopped first. */
+  plugins: PluginHost;
   close(): Promise<void>;
 }
 
-export async function startDaemon(config: Config, role: Role, logger: Logger): Promise<Daemon> {
+export interface DaemonOptions {
+  /** Tests: how plugin packages are loaded (default: dynamic import). */
+  loadPlugin?: LoadAdapter;
+}
+
+export async function startDaemon(config: Config, role: Role, logger: Logger, opts: DaemonOptions = {}): Promise<Daemon> {
   const log = logger.child({ component: 'daemon' });
   for (const w of config.warnings) log.warn(w);
 
@@ -52,12 +63,20 @@ export async function startDaemon(config: Config, role: Role, logger: Logger): P
   }
   let app: FastifyInstance | undefined;
   let satellites: SatelliteManager | undefined;
+  let autoSnapshots: AutoSnapshotTask | undefined;
   try {
     const controller = new Controller({ store, logger, nodeName: config.node.name });
     // Connections to every satellite (nodes of type CONTROLLER have none); the API shows their state.
     satellites = new SatelliteManager(controller, { logger });
     satellites.start();
-    app = await buildApi({ controller, logger: logger.child({ component: 'api' }) });
+    // Scheduled snapshots (AutoSnapshot/RunEvery) run while the satellites are connected to.
+    autoSnapshots = new AutoSnapshotTask(controller);
+    autoSnapshots.start();
+    // Plugins talk to this API (unless [plugins] controllers says otherwise); a failed one shows in /health.
+    const plugins = pluginHostFor(config, logger, () => (url ? [url] : undefined), opts.loadPlugin);
+    app = await buildApi({
+      controller, logger: logger.child({ component: 'api' }), plugins, healthChecks: [() => plugins.healthProblem()],
+    });
     await app.ready();
     if (role === 'combined') {
       await ensureLocalNode(app, controller, {
@@ -78,25 +97,31 @@ export async function startDaemon(config: Config, role: Role, logger: Logger): P
     } else {
       log.warn('[http] is disabled: the REST API is not served');
     }
+    // Every plugin is isolated: a failed one is logged and shown, it never stops the daemon.
+    await plugins.apply(config.plugins).catch((err: unknown) => log.error({ err }, 'starting the plugins'));
 
     const served = app;
     const connections = satellites;
+    const scheduled = autoSnapshots;
     let closing: Promise<void> | undefined;
     return {
       app: served,
       controller,
       url,
       satellite: local,
+      plugins,
       close() {
         // Stop accepting and finish in-flight requests first: their commits need the store open.
         // Then the satellite connections (a confirmation from a satellite commits too), then the
         // local satellite (it leaves every device as it is), then the store.
-        closing ??= served.close().finally(() => connections.stop()).finally(() => local?.close()).finally(() => store.close());
+        // Plugins first, while the API still answers their last calls.
+        closing ??= plugins.stop().finally(() => served.close()).finally(() => scheduled.stop()).finally(() => connections.stop()).finally(() => local?.close()).finally(() => store.close());
         return closing;
       },
     };
   } catch (err) {
     await app?.close().catch((closeErr: unknown) => log.error({ err: closeErr }, 'closing the API after a failed start'));
+    autoSnapshots?.stop();
     await satellites?.stop();
     await local?.close().catch((closeErr: unknown) => log.error({ err: closeErr }, 'closing the satellite after a failed start'));
     store.close();

@@ -43,6 +43,48 @@ export interface SpaceInfo {
   capacity_kib: number;
 }
 
+export interface SnapshotInfo {
+  volume: string;
+  name: string;
+  /** Creation time, ms since the epoch (0 when unknown). */
+  created: number;
+  /** The snapshot definition has the SUCCESSFUL flag. */
+  ready: boolean;
+  /** Size of volume 0 when the snapshot was taken, KiB. */
+  size_kib?: number;
+}
+
+/**
+ * What VolumeOps throws when the cause is one a platform maps to its own error (Docker: the Err text;
+ * CSI: ALREADY_EXISTS, NOT_FOUND, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, DEADLINE_EXCEEDED).
+ * Anything else escapes as the client's ApiError / ConnectionError.
+ */
+export type VolumeOpsErrorKind =
+  /** The volume, snapshot, source or resource group does not exist. */
+  | 'not_found'
+  /** A volume (or snapshot) of that name exists with other parameters (e.g. another size). */
+  | 'exists'
+  /** Not enough nodes or space to place it (FAIL_NOT_ENOUGH_NODES). */
+  | 'no_space'
+  /** The operation is impossible for this volume here (e.g. no diskless attach without DRBD/NVMe). */
+  | 'unsupported'
+  /** The volume is in use (FAIL_IN_USE, or open on another node). */
+  | 'in_use'
+  /** A wait ran out of time; the message says what was still missing. */
+  | 'timeout'
+  /** The cluster reported a failure (clone FAILED, snapshot FAILED_*). */
+  | 'failed';
+
+export class VolumeOpsError extends Error {
+  constructor(readonly kind: VolumeOpsErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'VolumeOpsError';
+  }
+}
+
+export const isVolumeOpsError = (err: unknown, kind?: VolumeOpsErrorKind): err is VolumeOpsError =>
+  err instanceof VolumeOpsError && (kind === undefined || err.kind === kind);
+
 export interface VolumeOps {
   /** Creates the resource group if missing (idempotent; an existing group is left as it is). */
   ensureResourceGroup(name: string, placement?: VolumeSpec['placement'], props?: Record<string, string>): Promise<void>;
@@ -63,6 +105,6 @@ export interface VolumeOps {
   delete(name: string): Promise<void>;
   snapshot(name: string, snapshot: string): Promise<void>;
   deleteSnapshot(name: string, snapshot: string): Promise<void>;
-  listSnapshots(name?: string): Promise<Array<{ volume: string; name: string; created: number; ready: boolean }>>;
+  listSnapshots(name?: string): Promise<SnapshotInfo[]>;
   space(resourceGroup: string): Promise<SpaceInfo>;
 }

@@ -9,7 +9,10 @@
  *
  * Updates run one after another (a delta's base must be checked against a settled state). Inside an
  * update, resources converge concurrently (a small bound) and one operation at a time per resource.
- * A failure never fails the whole update: it becomes a Report on the resource or pool it concerns.
+ * A failure never fails the whole update: it becomes a Report on the resource or pool it concerns,
+ * and a resource that failed is tried again by itself with backoff, between updates (retry.ts says why
+ * the satellite and not the controller). Live watchers (watchers.ts; DRBD events2) send state changes
+ * of the resources between updates, on top of what the last converge observed.
  */
 import type { Logger } from 'pino';
 import type { CommandRunner } from '../exec/runner.js';

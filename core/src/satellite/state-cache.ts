@@ -4,7 +4,7 @@
  * tear down every layer of a resource that was deleted while it was down, not only its volumes.
  * Secrets (LUKS keys, DRBD shared secrets) are left out: tearing down needs none of them.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DesiredResource } from './protocol.js';
@@ -46,4 +46,64 @@ function withoutSecrets(r: DesiredResource): DesiredResource {
     volumes: r.volumes.map(({ luks_key: _key, ...v }) => v),
     drbd: r.drbd ? { ...r.drbd, secret: '' } : undefined,
   };
+}
+
+const ROLLBACKS_FILE = 'rollbacks.json';
+const RollbacksFile = z.object({ applied: z.record(z.string(), z.number().int()) });
+
+/**
+ * The highest rollback request_id applied per resource (upper-case key). Unlike the resource cache,
+ * this one matters: a rollback applied twice would throw away what was written after the first one,
+ * so the entry is written to disk right after the rollback and before it is reported.
+ */
+export class RollbackLedger {
+  private readonly path: string;
+  private applied: Map<string, number> | undefined;
+
+  constructor(private readonly stateDir: string) {
+    this.path = join(stateDir, ROLLBACKS_FILE);
+  }
+
+  async get(resource: string): Promise<number | undefined> {
+    return (await this.load()).get(resource.toUpperCase());
+  }
+
+  async set(resource: string, requestId: number): Promise<void> {
+    const m = await this.load();
+    m.set(resource.toUpperCase(), requestId);
+    await this.save(m);
+  }
+
+  /** A removed resource starts over: a new one of the same name counts its requests from scratch. */
+  async forget(resource: string): Promise<void> {
+    const m = await this.load();
+    if (m.delete(resource.toUpperCase())) await this.save(m);
+  }
+
+  private async load(): Promise<Map<string, number>> {
+    if (this.applied) return this.applied;
+    let text: string | undefined;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    // Unreadable content is an error, not an empty ledger: forgetting would re-apply old rollbacks.
+    this.applied = new Map(text === undefined ? [] : Object.entries(RollbacksFile.parse(JSON.parse(text)).applied));
+    return this.applied;
+  }
+
+  private async save(m: Map<string, number>): Promise<void> {
+    await mkdir(this.stateDir, { recursive: true });
+    const tmp = `${this.path}.tmp`;
+    const body = JSON.stringify({ applied: Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b))) }) + '\n';
+    const h = await open(tmp, 'w', 0o600);
+    try {
+      await h.writeFile(body);
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+    await rename(tmp, this.path);
+  }
 }

@@ -107,6 +107,8 @@ export interface ResourceDefinitionRecord {
   drbd?: DrbdResourceDefinitionRecord;
   volume_definitions: VolumeDefinitionRecord[];
   uuid: string;
+  /** A clone: the definition it was cloned from (flag CLONING while the copies are made). */
+  cloned_from?: string;
 }
 
 export interface VolumeRecord {
@@ -127,6 +129,13 @@ export interface ResourceRecord {
   volumes: VolumeRecord[];
   create_timestamp: number;
   uuid: string;
+  /**
+   * Snapshot restore / clone: where the new volumes come from (a snapshot of another resource on the
+   * same node, or that resource itself). Cleared once the satellite reported the volumes.
+   */
+  source?: { resource: string; snapshot?: string };
+  /** A rollback the satellite has not confirmed yet (one-shot: applied when request_id is new to it). */
+  rollback?: { snapshot: string; request_id: number };
 }
 
 export interface ResourceConnectionRecord {
@@ -192,18 +201,53 @@ export interface ErrorReportRecord {
 export interface SnapshotVolumeDefinitionRecord {
   volume_number: number;
   size_kib: number;
+  /** The volume definition's props and flags when the snapshot was taken. */
+  props?: Props;
+  flags?: string[];
 }
 
-/** A snapshot definition with its per-node snapshots (created by the snapshot work of the placement issue). */
+/** One volume of a snapshot on one node: the pool it lives in. */
+export interface SnapshotVolumeRecord {
+  volume_number: number;
+  storage_pool_name: string;
+  uuid: string;
+}
+
+/** The snapshot of one node (LINSTOR's Snapshot under a SnapshotDefinition). */
+export interface SnapshotNodeRecord {
+  node_name: string;
+  /** DELETE while the node's satellite removes it. */
+  flags: string[];
+  create_timestamp: number;
+  uuid: string;
+  /** The satellite reported every volume's snapshot created. */
+  created?: boolean;
+  /** Why the satellite could not create it (its last error report), while not created. */
+  failure?: string;
+  /** The resource as it was: layers, DRBD node id, props (a restore reuses them). */
+  layer_stack: LayerKind[];
+  drbd_node_id?: number;
+  resource_props: Props;
+  volumes: SnapshotVolumeRecord[];
+}
+
+/** A snapshot definition with its per-node snapshots. */
 export interface SnapshotRecord {
   name: string;
   resource_name: string;
+  /** Nodes holding (or still removing) the snapshot; the same as node_snapshots' names when those exist. */
   nodes: string[];
   flags: string[];
   props: Props;
   volume_definitions: SnapshotVolumeDefinitionRecord[];
   create_timestamp: number;
   uuid: string;
+  /** Per node; absent on records written before snapshots were deployed (they count as created). */
+  node_snapshots?: SnapshotNodeRecord[];
+  /** The resource definition's props when the snapshot was taken. */
+  resource_definition_props?: Props;
+  /** Order of creation within the resource definition (rollback needs the latest). */
+  sequence_number?: number;
 }
 
 /**

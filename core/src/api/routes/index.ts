@@ -18,6 +18,8 @@ import { placementRoutes } from './placement.js';
 import { satelliteLifecycleRoutes } from './satellite-lifecycle.js';
 import { encryptionRoutes } from './encryption.js';
 import { externalFileRoutes } from './external-files.js';
+import { storhubPluginRoutes } from './storhub-plugins.js';
+import { snapshotRoutes } from './snapshots.js';
 
 export const ROUTES: Array<(app: FastifyInstance, deps: ApiDeps) => void> = [
   nodeRoutes,
@@ -37,4 +39,6 @@ export const ROUTES: Array<(app: FastifyInstance, deps: ApiDeps) => void> = [
   satelliteLifecycleRoutes,
   encryptionRoutes,
   externalFileRoutes,
+  storhubPluginRoutes,
+  snapshotRoutes,
 ];

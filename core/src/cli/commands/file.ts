@@ -40,7 +40,7 @@ export function registerFile(program: Command, ctx: CliContext): void {
     .argument('<path>')
     .option('--content-file <file>', 'read the content from this local file (default: standard input)')
     .action(async (path: string, o: { contentFile?: string }) => {
-      const content = o.contentFile !== undefined ? await readFile(o.contentFile) : await readStdin();
+      const content = o.contentFile !== undefined ? await readLocal(o.contentFile) : await readStdin();
       ctx.replies(await t().send('PUT', `/v1/files/${seg(path)}`, { path, content: content.toString('base64') }));
     });
 
@@ -80,6 +80,14 @@ export function registerFile(program: Command, ctx: CliContext): void {
 
 function attach(ctx: CliContext, rd: string, path: string, on: boolean): Promise<ApiCallRc[]> {
   return ctx.client.transport.send(on ? 'POST' : 'DELETE', `/v1/resource-definitions/${seg(rd)}/files/${seg(path)}`);
+}
+
+async function readLocal(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new UsageError(`Cannot read --content-file '${file}': ${(err as Error).message}`);
+  }
 }
 
 async function readStdin(): Promise<Buffer> {

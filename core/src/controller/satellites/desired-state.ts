@@ -24,6 +24,7 @@ import type {
 } from '../../satellite/protocol.js';
 import { attachedPaths } from '../../model/external-file.js';
 import { PROP_TARGET_ADDRESS } from '../../satellite/layers/nvme/commands.js';
+import { snapshotDesired } from './snapshot-sync.js';
 
 /** The LUKS key of a volume, or undefined while none can be given (the passphrase is locked or unset). */
 export type LuksKeySource = (resourceName: string, volumeNumber: number) => string | undefined;
@@ -138,6 +139,8 @@ export function desiredResource(
     const address = nvmeTargetAddress(graph, node, rd, r);
     if (address) out.props = sorted({ ...out.props, [PROP_TARGET_ADDRESS]: address });
   }
+  // Snapshots to keep, a restore/clone source, a pending rollback (snapshot-sync.ts).
+  Object.assign(out, snapshotDesired(graph, node.name, rd, r));
   return out;
 }
 

@@ -30,6 +30,11 @@ export class LiveRuntime implements RuntimeState {
   private readonly pools = new Map<string, StoragePoolRuntime>();
   /** Per node key: resource key -> runtime, so a node's resources can be dropped together. */
   private readonly resources = new Map<string, Map<string, ResourceRuntime>>();
+  /** Per node key: the satellite's findings about the node as a whole (e.g. external files it did not write). */
+  private readonly nodeFindings = new Map<string, readonly Report[]>();
+
+  /** Told every resource a satellite reported, after it is shown (the manager folds it into the records). */
+  observer: ((nodeName: string, observed: ObservedResource) => void) | undefined;
 
   constructor(private readonly graph: Graph) {}
 
@@ -77,6 +82,13 @@ export class LiveRuntime implements RuntimeState {
     for (const pool of report.pools) this.applyPool(nodeName, pool);
     for (const r of report.resources) this.applyResource(nodeName, r);
     for (const name of report.removed_resources) this.resources.get(nodeKey)?.delete(key.rd(name));
+    // Every update carries the complete external files, so its node-level findings replace the last ones.
+    this.nodeFindings.set(nodeKey, Object.freeze([...(report.reports ?? [])]));
+  }
+
+  /** The node-level reports of the satellite's last update (external files outside allowExtFiles, ...). */
+  nodeReports(nodeName: string): readonly Report[] {
+    return this.nodeFindings.get(key.node(nodeName)) ?? [];
   }
 
   applyPool(nodeName: string, pool: ObservedPool): void {
@@ -95,6 +107,7 @@ export class LiveRuntime implements RuntimeState {
     let perNode = this.resources.get(nodeKey);
     if (!perNode) this.resources.set(nodeKey, (perNode = new Map()));
     perNode.set(key.rd(observed.name), resourceRuntime(observed, record.layer_stack));
+    this.observer?.(nodeName, observed);
   }
 
   forgetResources(nodeName: string, names: readonly string[]): void {
@@ -108,6 +121,7 @@ export class LiveRuntime implements RuntimeState {
     this.setStatus(nodeName, status);
     this.dropPools(nodeKey);
     this.resources.delete(nodeKey);
+    this.nodeFindings.delete(nodeKey);
   }
 
   /** The node left the cluster (deleted or lost). */
@@ -116,6 +130,7 @@ export class LiveRuntime implements RuntimeState {
     this.nodes.delete(nodeKey);
     this.dropPools(nodeKey);
     this.resources.delete(nodeKey);
+    this.nodeFindings.delete(nodeKey);
   }
 
   private entry(nodeName: string): NodeEntry {

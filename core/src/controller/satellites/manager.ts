@@ -20,6 +20,7 @@ import { desiredStateOf, type DesiredStateOptions } from './desired-state.js';
 import { EncryptionService } from '../services/encryption.js';
 import { LiveRuntime } from './live-runtime.js';
 import { Reconciler } from './reconciler.js';
+import { foldObserved } from './snapshot-sync.js';
 
 export interface SatelliteManagerOptions {
   logger: Logger;
@@ -57,6 +58,8 @@ export class SatelliteManager implements SatelliteControl {
     const enc = EncryptionService.of(c);
     this.desiredOpts = { luksKey: (rd, volumeNumber) => enc.volumeKeyIfUnlocked(rd, volumeNumber) };
     this.runtime = new LiveRuntime(c.graph);
+    // Snapshot states, deletions, rollbacks and restore/clone progress come from the reports.
+    this.runtime.observer = (nodeName, observed) => foldObserved(c, nodeName, observed);
     this.reconciler = new Reconciler(c.graph, {
       nodeKeys: () => this.connectors.keys(),
       nodeChanged: (nodeKey) => this.syncNode(nodeKey),

@@ -8,6 +8,7 @@
  *   node                  -> the node and the nodes sharing a resource with it (its address is theirs too)
  *   storage pool          -> its node and the nodes sharing a resource with it (PrefNic may sit on a pool)
  *   pool definition, resource group, controller -> every node
+ *   snapshot              -> every node with a resource of its definition
  *   external file         -> every node with a resource of a definition it is attached to
  *                            (attaching/detaching is a resource-definition write)
  *
@@ -102,8 +103,12 @@ export class Reconciler {
         }
         return;
       }
+      case 'snapshot':
+        // "RD/SNAP": the snapshots each resource of the definition keeps are part of its desired state.
+        this.addNodesOf(k.split('/')[0]);
+        return;
       default:
-        // Key-value stores, error reports, snapshots (for now): nothing a satellite holds.
+        // Key-value stores, error reports: nothing a satellite holds.
         return;
     }
   }

@@ -4,7 +4,8 @@
  * Only the EncryptionRecord (wrapped master key, salt, verifier) is stored, on the controller record.
  * The unlocked master key lives in memory only, one per Controller, so after every controller start
  * the status is "locked" until someone enters the passphrase again — as in LINSTOR. LUKS keys for
- * satellites come from `volumeKey`, which refuses while locked.
+ * satellites come from `volumeKeyIfUnlocked` (nothing while locked; the satellite then reports the
+ * locked passphrase on the resource), and `onUnlock` tells the satellite manager to resync.
  *
  * Answers follow LINSTOR's CtrlConfApiCallHandler: "Crypt passphrase created." (CREATED),
  * "Crypt passphrase updated" (MODIFIED), "Passphrase accepted" (PASSPHRASE_ACCEPTED), an existing
@@ -43,7 +44,7 @@ export class EncryptionService {
     return this.masterKey ? 'unlocked' : 'locked';
   }
 
-  /** Called after the key becomes available (create, enter), so satellites waiting for LUKS keys can be updated. */
+  /** Called after the key becomes available (create, enter, modify), so satellites waiting for LUKS keys can be updated. */
   onUnlock(fn: () => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);

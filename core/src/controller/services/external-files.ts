@@ -11,11 +11,14 @@
  * such node, as LINSTOR's does when that satellite refuses: FAIL_ACC_DENIED_EXT_FILE, "(node) The path
  * ... does not have a whitelisted parent ...", which clients (the gateway) look for. The route answers
  * such a list with 403, as LINSTOR maps access-denied codes.
+ *
+ * `alt_suffixes` are validated, stored and shown, but not sent to the satellites yet: the satellite
+ * writes the file at its path only (the protocol's ExternalFile has no suffixes).
  */
 import { type ApiCallRc, Code, isoOffsetNow, retCode } from '../../model/apicallrc.js';
 import { StorhubError } from '../../model/errors.js';
 import {
-  attachedPaths, attachmentKey, checkAltSuffixes, checkExtFilePath, contentChecksum, decodeContent, isPathAllowed,
+  attachmentKey, checkAltSuffixes, checkExtFilePath, contentChecksum, decodeContent, isPathAllowed,
   type ExternalFileSet,
 } from '../../model/external-file.js';
 import type { ExternalFileRecord, ResourceDefinitionRecord } from '../../store/records.js';
@@ -146,7 +149,7 @@ export class ExternalFileService {
     const rd = this.rd(rdName);
     const path = checkExtFilePath(rawPath);
     this.get(path);
-    const attached = attachedPaths(rd.props).includes(path) || attachmentKey(path) in rd.props;
+    const attached = attachmentKey(path) in rd.props;
     if (attached) this.c.commit(new Change().put('rd', key.rd(rd.name), withoutAttachment(rd, path)));
     return [rc.success('MODIFIED', 'MODIFY', 'RSC_DFN', attached
       ? `External file '${path}' detached from resource definition '${rd.name}'.`

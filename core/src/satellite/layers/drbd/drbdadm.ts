@@ -46,6 +46,18 @@ export function events2Now(tools: DrbdTools, resource = 'all'): Argv {
   return [tools.drbdsetup, ['events2', '--now', '--statistics', resource]];
 }
 
+/**
+ * Freezes I/O on one volume (by minor) so the storage below holds a consistent image while it is
+ * snapshotted; `resume-io` lets the queued I/O through again.
+ */
+export function suspendIo(tools: DrbdTools, minor: number): Argv {
+  return [tools.drbdsetup, ['suspend-io', String(minor)]];
+}
+
+export function resumeIo(tools: DrbdTools, minor: number): Argv {
+  return [tools.drbdsetup, ['resume-io', String(minor)]];
+}
+
 /** Versions of drbd-utils and of the loaded (or installed) kernel module, as KEY=value lines. */
 export function version(tools: DrbdTools): Argv {
   return [tools.drbdadm, ['--version']];

@@ -13,7 +13,7 @@ import { CommandError } from '../../../exec/runner.js';
 import type { DesiredDrbd, DesiredResource, ObservedLayerVolume } from '../../protocol.js';
 import { SatelliteError } from '../../reports.js';
 import type { Layer, LayerContext, LayerVolumes } from '../layer.js';
-import { DEFAULT_TOOLS, adjust, down, events2Now, metaCreate, metaDstate, type DrbdTools, type MetaTarget } from './drbdadm.js';
+import { DEFAULT_TOOLS, adjust, down, events2Now, metaCreate, metaDstate, resumeIo, suspendIo, type DrbdTools, type MetaTarget } from './drbdadm.js';
 import { observe, parseEvents2, type DrbdObservation, type DrbdResourceState } from './events2.js';
 import { DEFAULT_AL_STRIPES, DEFAULT_AL_STRIPE_SIZE_KIB, grossSizeKib, netSizeKib, type MetadataGeometry } from './metadata.js';
 import { renderResFile } from './res-file.js';
@@ -33,6 +33,10 @@ export interface DrbdLayerOptions {
 export interface DrbdLayer extends Layer {
   /** DRBD's view of the resource (in use, connections, per-volume states); undefined without the module. */
   observe(ctx: LayerContext, resource: DesiredResource): Promise<DrbdObservation | undefined>;
+  /** Suspends I/O on every volume with a minor (snapshots); a no-op without the module (nothing runs). */
+  suspendIo(ctx: LayerContext, resource: DesiredResource): Promise<void>;
+  /** Resumes what suspendIo suspended; tries every volume even when one fails. */
+  resumeIo(ctx: LayerContext, resource: DesiredResource): Promise<void>;
 }
 
 export function geometryOf(drbd: DesiredDrbd): MetadataGeometry {
@@ -173,6 +177,31 @@ export function createDrbdLayer(opts: DrbdLayerOptions): DrbdLayer {
       if (!opts.moduleLoaded) return undefined;
       const s = await state(ctx, resource.name);
       return s ? observe(s) : undefined;
+    },
+
+    async suspendIo(ctx, resource) {
+      if (!opts.moduleLoaded) return;
+      for (const vol of resource.volumes) {
+        if (vol.minor_number === undefined) continue;
+        const [file, args] = suspendIo(tools, vol.minor_number);
+        await ctx.runner.run(file, args, { env: opts.env, timeoutMs: opts.timeoutMs ?? 30_000 });
+      }
+    },
+
+    async resumeIo(ctx, resource) {
+      if (!opts.moduleLoaded) return;
+      let first: unknown;
+      for (const vol of resource.volumes) {
+        if (vol.minor_number === undefined) continue;
+        const [file, args] = resumeIo(tools, vol.minor_number);
+        try {
+          await ctx.runner.run(file, args, { env: opts.env, timeoutMs: opts.timeoutMs ?? 30_000 });
+        } catch (err) {
+          // Every other volume must get its I/O back; the first failure is what the caller reports.
+          first ??= err;
+        }
+      }
+      if (first) throw first;
     },
   };
 }

@@ -49,3 +49,12 @@ export function detachArgv(device: string): Argv {
 export function setCapacityArgv(device: string): Argv {
   return ['losetup', '--set-capacity', device];
 }
+
+/**
+ * Copies a volume file to a snapshot (or back). `--reflink=auto` shares the blocks on filesystems that
+ * can (btrfs, xfs with reflink) and copies elsewhere; `--sparse=always` keeps holes holes and turns
+ * runs of zeros into holes, so a thin volume's copy costs what it holds, not its size.
+ */
+export function copySparseArgv(from: string, to: string): Argv {
+  return ['cp', '--reflink=auto', '--sparse=always', from, to];
+}

@@ -16,9 +16,10 @@ import { CommandError } from '../../../exec/runner.js';
 import { StorhubError } from '../../../model/errors.js';
 import { parseVolumeName, type DesiredPool, type Report } from '../../protocol.js';
 import { bytesToKib, errorReport, poolTarget, POOL_NAME_KEY, requireSizeKib, requireVolumeName } from '../common.js';
-import type { PoolCapacity, ProviderContext, ProviderVolume, StorageProvider, VolumeRequest } from '../provider.js';
+import type { PoolCapacity, ProviderContext, ProviderSnapshot, ProviderVolume, SnapshotRef, StorageProvider, VolumeRequest } from '../provider.js';
 import * as cmd from './commands.js';
 import { parseAttach, parseLoopList, type LoopDevice } from './parse.js';
+import * as snaps from './snapshots.js';
 
 export interface FileProviderOptions {
   /** Attach with `--direct-io=on` (default true). */
@@ -27,6 +28,8 @@ export interface FileProviderOptions {
 
 export class FileProvider implements StorageProvider {
   readonly kind: 'FILE' | 'FILE_THIN';
+  /** Sparse copies (or reflinks) of the volume file: snapshots.ts. */
+  readonly supportsSnapshots = true;
   private readonly directIo: boolean;
 
   constructor(readonly thin: boolean, opts: FileProviderOptions = {}) {
@@ -150,6 +153,26 @@ export class FileProvider implements StorageProvider {
     if (devices.size) ctx.log.info({ file, devices: [...devices] }, 'detached and removed volume file');
   }
 
+  createSnapshot(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<ProviderSnapshot> {
+    return snaps.createFileSnapshot(ctx, pool, volume, snapshot);
+  }
+
+  deleteSnapshot(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<void> {
+    return snaps.deleteFileSnapshot(ctx, pool, volume, snapshot);
+  }
+
+  listSnapshots(ctx: ProviderContext, pool: DesiredPool): Promise<ProviderSnapshot[]> {
+    return snaps.listFileSnapshots(ctx, pool);
+  }
+
+  restoreVolume(ctx: ProviderContext, pool: DesiredPool, from: SnapshotRef, req: VolumeRequest): Promise<ProviderVolume> {
+    return snaps.restoreFileVolume(ctx, pool, from, req, { thin: this.thin, directIo: this.directIo });
+  }
+
+  rollback(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<void> {
+    return snaps.rollbackFileVolume(ctx, pool, volume, snapshot, { thin: this.thin, directIo: this.directIo });
+  }
+
   private fileOf(pool: DesiredPool, name: string): string {
     return join(directoryOf(pool), `${requireVolumeName(name)}.img`);
   }
@@ -186,7 +209,7 @@ export class FileProvider implements StorageProvider {
   }
 }
 
-function directoryOf(pool: DesiredPool): string {
+export function directoryOf(pool: DesiredPool): string {
   const dir = poolTarget(pool);
   if (!isAbsolute(dir)) {
     throw new StorhubError('FAIL_INVLD_PROP', `${POOL_NAME_KEY} of storage pool '${pool.name}' must be an absolute directory, not '${dir}'.`, {

@@ -50,3 +50,38 @@ export function lvresizeArgv(o: LvmCommandOptions, vg: string, name: string, siz
 export function lvremoveArgv(o: LvmCommandOptions, vg: string, name: string): Argv {
   return ['lvremove', ...cfg(o), '--force', `${vg}/${name}`];
 }
+
+// --- thin snapshots (LVM_THIN only; lvm2 cannot snapshot thick LVs in a way Storhub uses) ---
+
+/**
+ * A thin snapshot of VG/ORIGIN. lvm2 gives thin snapshots the activation-skip flag, so no device
+ * appears for them (nothing needs one: restore and rollback work on the LVs, not on devices).
+ */
+export function lvSnapshotArgv(o: LvmCommandOptions, vg: string, origin: string, name: string): Argv {
+  return ['lvcreate', ...cfg(o), '--snapshot', '--name', name, `${vg}/${origin}`];
+}
+
+/**
+ * A new thin volume from a snapshot: a thin snapshot of the snapshot (shares every block, costs
+ * nothing), with activation skip cleared so it activates like any other volume.
+ */
+export function lvRestoreArgv(o: LvmCommandOptions, vg: string, snapshotLv: string, name: string): Argv {
+  return ['lvcreate', ...cfg(o), '--snapshot', '--setactivationskip', 'n', '--name', name, `${vg}/${snapshotLv}`];
+}
+
+/** `--ignoreactivationskip` also activates LVs that carry the flag (a volume made by an older restore). */
+export function lvActivateArgv(o: LvmCommandOptions, vg: string, name: string): Argv {
+  return ['lvchange', ...cfg(o), '--activate', 'y', '--ignoreactivationskip', `${vg}/${name}`];
+}
+
+export function lvDeactivateArgv(o: LvmCommandOptions, vg: string, name: string): Argv {
+  return ['lvchange', ...cfg(o), '--activate', 'n', `${vg}/${name}`];
+}
+
+/**
+ * Merges a thin snapshot into its origin (the origin takes the snapshot's data; the snapshot LV is
+ * gone afterwards). With the origin inactive the merge happens at once.
+ */
+export function lvMergeArgv(o: LvmCommandOptions, vg: string, snapshotLv: string): Argv {
+  return ['lvconvert', ...cfg(o), '--merge', `${vg}/${snapshotLv}`];
+}

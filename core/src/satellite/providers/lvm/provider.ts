@@ -8,9 +8,11 @@ import { CommandError } from '../../../exec/runner.js';
 import { StorhubError } from '../../../model/errors.js';
 import { parseVolumeName, type DesiredPool, type Report } from '../../protocol.js';
 import { bytesToKib, errorReport, missingToolReport, poolTarget, POOL_NAME_KEY, requireSizeKib, requireVolumeName, splitOptions, type Argv } from '../common.js';
-import type { PoolCapacity, ProviderContext, ProviderVolume, StorageProvider, VolumeRequest } from '../provider.js';
+import type { PoolCapacity, ProviderContext, ProviderSnapshot, ProviderVolume, SnapshotRef, StorageProvider, VolumeRequest } from '../provider.js';
+import { snapshotsUnsupported } from '../snapshot-common.js';
 import * as cmd from './commands.js';
 import { isThinPool, parseLvs, parseVgs, thinPoolUsage, type LvRow } from './parse.js';
+import { LvmThinSnapshots, type ThinTarget } from './snapshots.js';
 
 export const LVCREATE_OPTIONS_KEY = 'StorDriver/LvcreateOptions';
 
@@ -27,11 +29,16 @@ interface Target {
 
 export class LvmProvider implements StorageProvider {
   readonly kind: 'LVM' | 'LVM_THIN';
+  /** Thin snapshots (snapshots.ts); thick LVM has none. */
+  readonly supportsSnapshots: boolean;
   private readonly o: cmd.LvmCommandOptions;
+  private readonly snaps: LvmThinSnapshots;
 
   constructor(readonly thin: boolean, opts: LvmProviderOptions = {}) {
     this.kind = thin ? 'LVM_THIN' : 'LVM';
+    this.supportsSnapshots = thin;
     this.o = { config: opts.config ?? (process.env.STORHUB_LVM_CONFIG || undefined) };
+    this.snaps = new LvmThinSnapshots(this.o);
   }
 
   async checkConfig(ctx: ProviderContext, pool: DesiredPool): Promise<Report[]> {
@@ -119,6 +126,33 @@ export class LvmProvider implements StorageProvider {
     if (!(await this.find(ctx, t, name))) return;
     await this.run(ctx, cmd.lvremoveArgv(this.o, t.vg, name));
     ctx.log.info({ vg: t.vg, lv: name }, 'removed logical volume');
+  }
+
+  createSnapshot(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<ProviderSnapshot> {
+    return this.snaps.create(ctx, this.thinTarget(pool), volume, snapshot);
+  }
+
+  deleteSnapshot(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<void> {
+    return this.snaps.delete(ctx, this.thinTarget(pool), volume, snapshot);
+  }
+
+  listSnapshots(ctx: ProviderContext, pool: DesiredPool): Promise<ProviderSnapshot[]> {
+    return this.snaps.list(ctx, this.thinTarget(pool));
+  }
+
+  restoreVolume(ctx: ProviderContext, pool: DesiredPool, from: SnapshotRef, req: VolumeRequest): Promise<ProviderVolume> {
+    return this.snaps.restore(ctx, this.thinTarget(pool), from, req);
+  }
+
+  rollback(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<void> {
+    return this.snaps.rollback(ctx, this.thinTarget(pool), volume, snapshot);
+  }
+
+  /** The thin pool of an LVM_THIN pool; thick pools refuse every snapshot operation. */
+  private thinTarget(pool: DesiredPool): ThinTarget {
+    if (!this.thin) throw snapshotsUnsupported(this.kind, pool);
+    const t = this.target(pool);
+    return { vg: t.vg, thinPool: t.thinPool!, pool: pool.name };
   }
 
   /** Thick pools own the plain LVs of the VG; thin pools own the thin LVs of their pool only. */

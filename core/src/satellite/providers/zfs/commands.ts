@@ -36,3 +36,35 @@ export function resizeArgv(dataset: string, name: string, sizeKib: number): Argv
 export function destroyArgv(dataset: string, name: string): Argv {
   return ['zfs', 'destroy', `${dataset}/${name}`];
 }
+
+// --- snapshots (LINSTOR's naming: `<dataset>/<rsc>_<nnnnn>@<snapshot>`) ---
+
+/** Columns of the snapshot listing; `defer_destroy` is `on` for a snapshot waiting for its clones to go. */
+export const SNAPSHOT_FIELDS = ['name', 'used', 'refer', 'defer_destroy'] as const;
+
+/** Snapshots of the zvols directly under the pool dataset (a zvol's snapshots are one level below it). */
+export function snapshotListArgv(dataset: string): Argv {
+  return ['zfs', 'list', '-H', '-p', '-t', 'snapshot', '-d', '2', '-o', SNAPSHOT_FIELDS.join(','), dataset];
+}
+
+export function snapshotArgv(dataset: string, volume: string, snapshot: string): Argv {
+  return ['zfs', 'snapshot', `${dataset}/${volume}@${snapshot}`];
+}
+
+/**
+ * `-d`: a snapshot that clones still depend on (a restored or cloned resource) is marked for deferred
+ * destruction and goes away with its last clone, instead of failing or taking the clones along (-R).
+ */
+export function destroySnapshotArgv(dataset: string, volume: string, snapshot: string): Argv {
+  return ['zfs', 'destroy', '-d', `${dataset}/${volume}@${snapshot}`];
+}
+
+/** A new zvol sharing the snapshot's blocks (restore; clone through a temporary snapshot). */
+export function cloneArgv(dataset: string, from: { volume: string; snapshot: string }, target: string): Argv {
+  return ['zfs', 'clone', `${dataset}/${from.volume}@${from.snapshot}`, `${dataset}/${target}`];
+}
+
+/** Without -r: ZFS refuses when newer snapshots exist (rollback is to the latest snapshot only). */
+export function rollbackArgv(dataset: string, volume: string, snapshot: string): Argv {
+  return ['zfs', 'rollback', `${dataset}/${volume}@${snapshot}`];
+}

@@ -90,3 +90,30 @@ function required(r: Record<string, string>, field: string): number {
   if (n === undefined) throw new Error(`zfs reported '-' for ${field} of ${r.name}`);
   return n;
 }
+
+export interface ZfsSnapshotRow {
+  /** The dataset the snapshot belongs to (pool/.../zvol). */
+  dataset: string;
+  /** The part after '@'. */
+  snapshot: string;
+  usedBytes: number | undefined;
+  referBytes: number | undefined;
+  deferDestroy: boolean;
+}
+
+/** Output of commands.snapshotListArgv (name,used,refer,defer_destroy). Lines without '@' are not snapshots. */
+export function parseZfsSnapshots(stdout: string): ZfsSnapshotRow[] {
+  const out: ZfsSnapshotRow[] = [];
+  for (const r of parseTable(stdout, ['name', 'used', 'refer', 'defer_destroy'])) {
+    const at = r.name.indexOf('@');
+    if (at <= 0) continue;
+    out.push({
+      dataset: r.name.slice(0, at),
+      snapshot: r.name.slice(at + 1),
+      usedBytes: parseBytes(r.used),
+      referBytes: parseBytes(r.refer),
+      deferDestroy: r.defer_destroy === 'on',
+    });
+  }
+  return out;
+}

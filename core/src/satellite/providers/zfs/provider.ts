@@ -11,15 +11,18 @@ import { CommandError } from '../../../exec/runner.js';
 import { StorhubError } from '../../../model/errors.js';
 import { parseVolumeName, type DesiredPool, type Report } from '../../protocol.js';
 import { bytesToKib, errorReport, missingToolReport, poolTarget, POOL_NAME_KEY, requireSizeKib, requireVolumeName, roundUp, splitOptions, type Argv } from '../common.js';
-import type { PoolCapacity, ProviderContext, ProviderVolume, StorageProvider, VolumeRequest } from '../provider.js';
+import type { PoolCapacity, ProviderContext, ProviderSnapshot, ProviderVolume, SnapshotRef, StorageProvider, VolumeRequest } from '../provider.js';
 import * as cmd from './commands.js';
 import { capacityOf, parseProps, parseZvols, volblocksizeFromOptions, type Zvol } from './parse.js';
+import * as snaps from './snapshots.js';
 
 export const ZFSCREATE_OPTIONS_KEY = 'StorDriver/ZfscreateOptions';
 export const DEFAULT_VOLBLOCKSIZE = 16 * 1024;
 
 export class ZfsProvider implements StorageProvider {
   readonly kind: 'ZFS' | 'ZFS_THIN';
+  /** zfs snapshot / clone / rollback (snapshots.ts). */
+  readonly supportsSnapshots = true;
 
   constructor(readonly thin: boolean) {
     this.kind = thin ? 'ZFS_THIN' : 'ZFS';
@@ -96,6 +99,31 @@ export class ZfsProvider implements StorageProvider {
     if (!(await this.find(ctx, dataset, name))) return;
     await this.run(ctx, cmd.destroyArgv(dataset, name));
     ctx.log.info({ dataset, zvol: name }, 'destroyed zvol');
+  }
+
+  createSnapshot(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<ProviderSnapshot> {
+    return snaps.createZfsSnapshot(ctx, this.snapTarget(ctx, pool), volume, snapshot);
+  }
+
+  deleteSnapshot(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<void> {
+    return snaps.deleteZfsSnapshot(ctx, this.snapTarget(ctx, pool), volume, snapshot);
+  }
+
+  listSnapshots(ctx: ProviderContext, pool: DesiredPool): Promise<ProviderSnapshot[]> {
+    return snaps.listZfsSnapshots(ctx, this.snapTarget(ctx, pool));
+  }
+
+  restoreVolume(ctx: ProviderContext, pool: DesiredPool, from: SnapshotRef, req: VolumeRequest): Promise<ProviderVolume> {
+    return snaps.restoreZfsVolume(ctx, this.snapTarget(ctx, pool), from, req);
+  }
+
+  rollback(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<void> {
+    return snaps.rollbackZfsVolume(ctx, this.snapTarget(ctx, pool), volume, snapshot);
+  }
+
+  private snapTarget(ctx: ProviderContext, pool: DesiredPool): snaps.ZfsSnapshotTarget {
+    const dataset = poolTarget(pool);
+    return { dataset, pool: pool.name, volume: (name) => this.find(ctx, dataset, name) };
   }
 
   /** Only Storhub-named zvols directly under the pool dataset. */
