@@ -10,7 +10,9 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { Controller } from '../src/controller/controller.js';
 import { SatelliteManager } from '../src/controller/satellites/manager.js';
-import type { Capabilities, SatelliteEvent, StateReport, StateUpdate } from '../src/satellite/protocol.js';
+import type {
+  Capabilities, DesiredResource, ObservedResource, SatelliteEvent, StateReport, StateUpdate,
+} from '../src/satellite/protocol.js';
 import { PROTOCOL_VERSION } from '../src/satellite/protocol.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { makeApi, type TestApi } from './helpers.js';
@@ -49,6 +51,8 @@ export class FakeSatellite {
   forceNeedFull = false;
   /** Resource names whose removal "fails" (reported with an error, not removed). */
   readonly failRemoval = new Set<string>();
+  /** Lets a test shape what is reported about each desired resource (snapshots, rollbacks, ...). */
+  observe: ((desired: DesiredResource, observed: ObservedResource) => void) | undefined;
   infoRequests = 0;
   port = 0;
   private server: Server | undefined;
@@ -155,19 +159,23 @@ export class FakeSatellite {
         return { name: p.name, free_capacity: free, total_capacity: total, reports: [] };
       }),
       resources: [
-        ...update.resources.map((r) => ({
-          name: r.name,
-          in_use: false,
-          volumes: r.volumes.map((v) => ({
-            volume_number: v.volume_number,
-            device_path: `/dev/fake/${r.name}_${String(v.volume_number).padStart(5, '0')}`,
-            allocated_size_kib: v.size_kib,
-            usable_size_kib: v.size_kib,
-            disk_state: 'UpToDate',
-            layers: [],
-          })),
-          reports: [],
-        })),
+        ...update.resources.map((r) => {
+          const observed: ObservedResource = {
+            name: r.name,
+            in_use: false,
+            volumes: r.volumes.map((v) => ({
+              volume_number: v.volume_number,
+              device_path: `/dev/fake/${r.name}_${String(v.volume_number).padStart(5, '0')}`,
+              allocated_size_kib: v.size_kib,
+              usable_size_kib: v.size_kib,
+              disk_state: 'UpToDate',
+              layers: [],
+            })),
+            reports: [],
+          };
+          this.observe?.(r, observed);
+          return observed;
+        }),
         ...failed,
       ],
       removed_resources: removed,

@@ -3,7 +3,8 @@
  * with its satellite. main.ts owns the process (arguments, signals, exit codes); this file owns the
  * pieces and their order: (combined) start the satellite, open the store, load the graph, build the
  * API, set up the local node, then start listening — so a client never reaches a half-started
- * controller — and on close the reverse. Role satellite alone is satellite-node.ts.
+ * controller — then start the plugins ([plugins]); on close the reverse. Role satellite alone is
+ * satellite-node.ts.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';

@@ -9,14 +9,18 @@
  * "storhubd ready:" is printed, which scripts and tests wait for:
  *   storhubd ready: REST on http://127.0.0.1:3370, satellite on http://127.0.0.1:3366 (role combined, ...)
  *   storhubd ready: satellite on http://127.0.0.1:3366 (role satellite, node n1, state /var/lib/storhub) SIGTERM/SIGINT stop accepting
- * requests, finish the ones in flight, close the database and exit 0; SIGHUP re-reads the
- * configuration's logging level.
+ * requests, finish the ones in flight, close the database and exit 0 (the plugins are stopped first,
+ * while the API still answers them); SIGHUP re-reads the configuration's logging level and [plugins]:
+ * plugins whose entry changed are restarted, new ones started, removed ones stopped, unchanged ones
+ * keep running.
  */
 import { Command, Option } from 'commander';
 import { pino, type Logger } from 'pino';
 import { ConfigError, loadConfig, type Config, type LoadOptions } from './config.js';
 import { startDaemon, type Role } from './daemon.js';
 import { startSatelliteNode } from './satellite-node.js';
+import { pluginHostFor } from './plugins.js';
+import type { PluginHost } from '../plugin/host.js';
 import { StorhubError } from '../model/errors.js';
 import { STORHUB_VERSION } from '../version.js';
 
@@ -33,6 +37,7 @@ interface Flags {
 /** What the signal handlers stop. */
 interface Stoppable {
   close(): Promise<void>;
+  plugins?: PluginHost;
 }
 
 function parseArgs(argv: string[]): Flags {
@@ -84,7 +89,10 @@ async function main(): Promise<void> {
     if (role === 'satellite') {
       for (const w of config.warnings) log.warn(w);
       const sat = await startSatelliteNode(config, logger);
-      daemon = sat;
+      // No REST API here: the plugins talk to the controllers named in [plugins] controllers.
+      const plugins = pluginHostFor(config, logger, () => undefined);
+      await plugins.apply(config.plugins).catch((err: unknown) => log.error({ err }, 'starting the plugins'));
+      daemon = { plugins, close: () => plugins.stop().finally(() => sat.close()) };
       ready = `satellite on ${sat.url} (role satellite, node ${config.node.name}, state ${config.satellite.state_dir})`;
     } else {
       const d = await startDaemon(config, role, logger);
@@ -128,15 +136,19 @@ function installSignals(daemon: Stoppable, root: Logger, log: Logger, loadOption
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('SIGHUP', () => {
-    // Only the logging level is reloadable for now; plugins reload here once they exist.
+    // The logging level and the plugins are reloadable; everything else needs a restart.
     try {
       const fresh = loadConfig(loadOptions);
       if (fresh.logging.level !== root.level) {
         log.info({ from: root.level, to: fresh.logging.level }, 'SIGHUP: logging level changed');
         root.level = fresh.logging.level;
       } else {
-        log.info({ level: root.level }, 'SIGHUP: configuration re-read, nothing to change');
+        log.info({ level: root.level }, 'SIGHUP: configuration re-read, logging level unchanged');
       }
+      daemon.plugins?.apply(fresh.plugins).then(
+        () => log.info({ plugins: daemon.plugins?.list().map((p) => `${p.name}:${p.state}`) }, 'SIGHUP: plugins reconciled'),
+        (err: unknown) => log.error({ err }, 'SIGHUP: reloading the plugins failed'),
+      );
     } catch (err) {
       log.error({ err: describe(err) }, 'SIGHUP: the configuration is invalid; keeping the running settings');
     }

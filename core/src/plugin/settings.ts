@@ -102,8 +102,15 @@ function entryOf(id: string, value: unknown): PluginEntry {
     id,
     package: typeof value.package === 'string' ? value.package.trim() : base.package,
     enabled: value.enabled !== false,
-    config: isTable(value.config) ? value.config : {},
+    config: isTable(value.config) ? plain(value.config) : {},
   };
+}
+
+/** The TOML parser's tables have no prototype; plugins (and their tests) get ordinary objects. */
+function plain<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(plain) as T;
+  if (isTable(v) && !(v instanceof Date)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)])) as T;
+  return v;
 }
 
 export const NO_PLUGINS: PluginsSettings = { startTimeoutMs: 30_000, stopTimeoutMs: 10_000, entries: [] };

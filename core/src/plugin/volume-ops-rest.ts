@@ -4,8 +4,8 @@
  *   resource_definition_props); an existing definition of the same size is the same volume (idempotent
  *   retries), another size is `exists`; then wait until every replica's satellite has the device;
  * - resize = PUT volume-definitions/0 {size_kib}, then wait until the replicas report the new size;
- * - delete = the snapshots first, then the definition; wait until it is gone (a recreate of the same
- *   name right after must not meet the old one);
+ * - delete = the snapshots first, then the replicas (until their satellites confirmed), then the
+ *   definition; a recreate of the same name right after must not meet the old devices;
  * - attach / release and the snapshot / restore / clone sequences live in volume-attach.ts and
  *   volume-snapshots.ts.
  */
@@ -180,18 +180,28 @@ class RestVolumeOps implements VolumeOps {
       throw err;
     }
     for (const s of snaps) await deleteSnapshot(this.ctx, name, s.name);
+    // The replicas first, diskless before diskful (as linstor-csi does), each until its satellite
+    // confirmed: the definition's own delete does not wait for the devices, and a volume created again
+    // under the same name right after must not meet the old backing file.
+    const replicas = (await client.resources.view({ resources: [name] })).filter((r) => same(r.name, name));
+    const ordered = [...replicas.filter(isDiskless), ...replicas.filter((r) => !isDiskless(r))];
+    try {
+      for (const r of ordered) {
+        if (!isDeleting(r.flags)) await ignoreMissing(() => client.resources.delete(r.name, r.node_name));
+      }
+    } catch (err) {
+      throw mapError(err, `Deleting volume '${name}'`);
+    }
+    await waitUntil(this.ctx, `the replicas of '${name}' to be removed`, async (): Promise<Check<void>> => {
+      const left = (await client.resources.view({ resources: [name] })).filter((r) => same(r.name, name)).map((r) => r.node_name);
+      return left.length ? { done: false, why: `still on ${left.join(', ')}` } : { done: true, value: undefined };
+    });
     try {
       await ignoreMissing(() => client.resourceDefinitions.delete(name));
     } catch (err) {
       throw mapError(err, `Deleting volume '${name}'`);
     }
-    log?.debug({ volume: name, snapshots: snaps.length }, 'delete requested');
-    await waitUntil(this.ctx, `volume '${name}' to be deleted`, async (): Promise<Check<void>> => {
-      const rd = await this.definition(name);
-      if (!rd) return { done: true, value: undefined };
-      const left = replicasIn(await client.resources.view({ resources: [name] }), name).map((r) => r.node_name);
-      return { done: false, why: left.length ? `replicas still on ${left.join(', ')}` : 'the definition is still there' };
-    });
+    log?.debug({ volume: name, snapshots: snaps.length, replicas: ordered.length }, 'deleted');
   }
 
   snapshot(name: string, snap: string): Promise<void> {

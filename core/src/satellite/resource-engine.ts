@@ -17,6 +17,9 @@ import {
 } from './protocol.js';
 import type { ProviderContext, ProviderVolume, StorageProvider } from './providers/provider.js';
 import { errorReport } from './reports.js';
+import { wantedSnapshotNames } from './snapshot-support.js';
+import { SnapshotEngine, type SnapshotContext } from './snapshots.js';
+import { RollbackLedger } from './state-cache.js';
 
 export interface EngineOptions {
   runner: CommandRunner;
@@ -29,6 +32,8 @@ export interface EngineOptions {
   layers: ReadonlyMap<LayerKind, Layer>;
   capabilities: Capabilities;
   formatter: NewVolumeFormatter;
+  /** Rollbacks applied (default: the ledger in stateDir). */
+  rollbacks?: RollbackLedger;
 }
 
 /** A layer that can say more about a resource than its devices (the DRBD layer). */
@@ -44,6 +49,11 @@ interface ObservingLayer {
 export interface UpdateContext {
   pools: ReadonlyMap<string, DesiredPool>;
   nodeProps: Record<string, string>;
+  /**
+   * Every resource the node holds or is converging (later entries win), so snapshot names
+   * (`<resource>_<nnnnn>_<snapshot>`) can be told apart; absent: only the resource itself is known.
+   */
+  knownResources?: () => Iterable<DesiredResource>;
 }
 
 /** The volumes of each pool as they were when the update began (read once, lazily); undefined when unreadable. */
@@ -53,9 +63,18 @@ export interface PoolListings {
 
 export class ResourceEngine {
   private readonly pctx: ProviderContext;
+  private readonly snapshots: SnapshotEngine;
 
   constructor(private readonly o: EngineOptions) {
     this.pctx = { runner: o.runner, log: o.log, stateDir: o.stateDir };
+    this.snapshots = new SnapshotEngine({
+      log: o.log, nodeName: o.nodeName, pctx: this.pctx, providers: o.providers, layers: o.layers,
+      ledger: o.rollbacks ?? new RollbackLedger(o.stateDir),
+    });
+  }
+
+  private snapshotContext(ctx: UpdateContext, r: DesiredResource): SnapshotContext {
+    return { pools: ctx.pools, known: [...(ctx.knownResources?.() ?? []), r] };
   }
 
   private provider(pool: DesiredPool): StorageProvider | undefined {
@@ -139,10 +158,19 @@ export class ResourceEngine {
   async apply(ctx: UpdateContext, r: DesiredResource, previous: DesiredResource | undefined, listings: PoolListings): Promise<ObservedResource> {
     const reports: Report[] = this.unsupportedLayers(r);
     if (reports.length) return { name: r.name, volumes: [], reports };
-    if (!isDisklessResource(r)) await this.markNewVolumes(ctx, r, listings, reports);
+    const lctx = this.layerContext(ctx, r.name, reports);
+    const sctx = this.snapshotContext(ctx, r);
+    // Rollback and restore/clone come first; a failed restore stops here (snapshots.ts).
+    try {
+      if (!(await this.snapshots.beforeStack(sctx, r, lctx))) return { name: r.name, volumes: [], reports };
+    } catch (err) {
+      reports.push(errorReport(`Preparing resource '${r.name}' (rollback, restore)`, err));
+      return { name: r.name, volumes: [], reports };
+    }
+    // A restored or cloned volume carries the source's data: never marked for a new file system.
+    if (!isDisklessResource(r) && !r.source) await this.markNewVolumes(ctx, r, listings, reports);
 
     let layerVolumes: LayerVolumes;
-    const lctx = this.layerContext(ctx, r.name, reports);
     try {
       layerVolumes = await applyStack(this.o.layers, lctx, r);
     } catch (err) {
@@ -162,6 +190,11 @@ export class ResourceEngine {
     const out: ObservedResource = { name: r.name, volumes, reports };
     if (r.layer_stack[0] === 'DRBD') await this.observeTop(lctx, r, out);
     else out.in_use = await this.mounted(volumes, reports);
+    try {
+      await this.snapshots.afterStack(sctx, r, lctx, out);
+    } catch (err) {
+      reports.push(errorReport(`Converging the snapshots of resource '${r.name}'`, err));
+    }
     return out;
   }
 
@@ -238,13 +271,18 @@ export class ResourceEngine {
     // A layer this node lost cannot be torn down by us; the storage below it still can.
     const stack: DesiredResource = missing.length ? { ...r, layer_stack: ['STORAGE'] } : r;
     if (missing.length) reports.push(...missing.map((m) => ({ ...m, severity: 'warn' as const })));
+    // Snapshots live with the resource on the node; ZFS cannot destroy a zvol that still has them.
+    reports.push(...(await this.snapshots.removeAll(this.snapshotContext(ctx, r), r)));
     try {
       await removeStack(this.o.layers, this.layerContext(ctx, r.name, reports), stack);
     } catch (err) {
       reports.push(errorReport(`Deleting resource '${r.name}' on node '${this.o.nodeName}'`, err));
       return reports;
     }
-    const ours = (name: string) => parseVolumeName(name)?.resource.toUpperCase() === r.name.toUpperCase();
+    // A snapshot of another resource can look like one of this resource's volumes (`a_00000_b_00001`).
+    const others = [...(ctx.knownResources?.() ?? [])].filter((x) => x.name.toUpperCase() !== r.name.toUpperCase());
+    const keep = wantedVolumeNames(others);
+    const ours = (name: string) => parseVolumeName(name)?.resource.toUpperCase() === r.name.toUpperCase() && !keep.has(name.toUpperCase());
     for (const pool of ctx.pools.values()) reports.push(...(await this.sweep(pool, listings, ours)));
     for (const v of r.volumes) await this.o.formatter.forget(volumeName(r.name, v.volume_number));
     return reports;
@@ -290,9 +328,9 @@ export class ResourceEngine {
 }
 
 /**
- * Upper-cased names of every volume these resources want on the node: each data volume and the
- * auxiliary volumes of its layers (the CACHE/WRITECACHE cache and metadata devices), so that a
- * full-sync sweep never deletes a live cache device. The aux names are counted whether or not this
+ * Upper-cased names of every volume these resources want on the node: each data volume, the storage
+ * names of its wanted snapshots, and the auxiliary volumes of its layers (the CACHE/WRITECACHE cache
+ * and metadata devices), so that a full-sync sweep never deletes a live cache device or snapshot. The aux names are counted whether or not this
  * node supports the layer now: a cache made before must not go just because a module went missing.
  */
 export function wantedVolumeNames(resources: Iterable<DesiredResource>): Set<string> {
@@ -300,6 +338,8 @@ export function wantedVolumeNames(resources: Iterable<DesiredResource>): Set<str
   for (const r of resources) {
     for (const v of r.volumes) out.add(volumeName(r.name, v.volume_number).toUpperCase());
     for (const name of auxiliaryVolumeNames(r)) out.add(name.toUpperCase());
+    // A wanted snapshot whose name ends like a volume's (`<rsc>_00000_x_00001`) must survive the sweep too.
+    for (const name of wantedSnapshotNames([r])) out.add(name.toUpperCase());
   }
   return out;
 }

@@ -213,7 +213,8 @@ export class Satellite {
     this.log.info({ update_id: update.update_id, full: update.full, resources: update.resources.length }, 'applying update');
     this.pools = new Map(update.pools.map((p) => [p.name.toUpperCase(), p]));
     this.nodeProps = update.node_props;
-    const ctx = { pools: this.pools, nodeProps: this.nodeProps };
+    // Snapshot names are split against every resource held or wanted; this update's versions win.
+    const ctx = { pools: this.pools, nodeProps: this.nodeProps, knownResources: () => [...this.resources.values(), ...update.resources] };
     const poolReports = new Map<string, Report[]>([...this.pools.keys()].map((k) => [k, []]));
     for (const pool of this.pools.values()) poolReports.get(pool.name.toUpperCase())!.push(...(await engine.checkPool(pool)));
 
@@ -341,7 +342,7 @@ export class Satellite {
           return;
         }
         const previous = this.retries.payload(key);
-        const obs = await engine.apply({ pools: this.pools, nodeProps: this.nodeProps }, r, previous, engine.poolListings(this.pools));
+        const obs = await engine.apply({ pools: this.pools, nodeProps: this.nodeProps, knownResources: () => this.resources.values() }, r, previous, engine.poolListings(this.pools));
         this.converged(r, previous, obs, false);
         if (!obs.reports.some((x) => x.severity === 'error')) this.log.info({ resource: r.name }, 'resource converged on retry');
       }));

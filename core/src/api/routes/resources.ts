@@ -12,7 +12,7 @@ import { StorhubError } from '../../model/errors.js';
 import { ResourceService } from '../../controller/services/resources.js';
 import { key } from '../../controller/graph.js';
 import type { ApiDeps } from '../context.js';
-import { nameFilter, paginate } from '../query.js';
+import { bool, nameFilter, paginate } from '../query.js';
 import { ApiCallRcList, route } from '../route.js';
 import { ResourceViews } from '../views/resource.js';
 import { snapshotView } from '../views/snapshot.js';
@@ -62,10 +62,10 @@ export function resourceRoutes(app: FastifyInstance, { controller: c }: ApiDeps)
     operationId: 'resourceModify',
   }, ({ params, body }) => resources.modify(params.resource, params.node, body));
 
-  // keep_tiebreaker is accepted; tie-breaker handling comes with placement.
   route(app, 'DELETE', `${base}/:node`, {
-    summary: 'Delete a resource', tags, rc: { op: 'DELETE', obj: 'RSC' }, reply: ApiCallRcList, operationId: 'resourceDelete',
-  }, ({ params }) => resources.delete(params.resource, params.node));
+    summary: 'Delete a resource (keep_tiebreaker=true keeps the quorum tie-breaker)', tags, rc: { op: 'DELETE', obj: 'RSC' },
+    reply: ApiCallRcList, operationId: 'resourceDelete',
+  }, ({ params, query }) => resources.delete(params.resource, params.node, { keepTiebreaker: bool(query, 'keep_tiebreaker') }));
 
   route(app, 'GET', `${base}/:node/volumes`, { summary: 'List the volumes of a resource', tags, reply: z.array(Volume), operationId: 'volumeList' },
     ({ params, query }) => paginate(new ResourceViews(c).volumes(resources.get(params.resource, params.node)), query));

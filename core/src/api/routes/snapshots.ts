@@ -9,6 +9,7 @@ import {
   CreateMultiSnapshot, ResourceDefinitionCloneRequest, ResourceDefinitionCloneStatus, ResourceDefinitionSyncStatus,
   SnapshotCreate, SnapshotRestore, SnapshotRollback,
 } from '../../model/snapshot.js';
+import { PropsModify } from '../../model/lenient.js';
 import { CloneService } from '../../controller/services/clone.js';
 import { SnapshotRestoreService } from '../../controller/services/snapshot-restore.js';
 import { SnapshotService } from '../../controller/services/snapshots.js';
@@ -35,6 +36,11 @@ export function snapshotRoutes(app: FastifyInstance, { controller: c }: ApiDeps)
     summary: 'Create a snapshot on every diskful resource (or on the given nodes)', tags, rc: { op: 'CREATE', obj: 'SNAPSHOT' },
     status: 201, body: SnapshotCreate, reply: ApiCallRcList, operationId: 'resourceSnapshotCreate',
   }, ({ params, body }) => snapshots.create(params.resource, body));
+
+  route(app, 'PUT', `${rdBase}/snapshots/:snapshot`, {
+    summary: "Modify a snapshot definition's properties", tags, rc: { op: 'MODIFY', obj: 'SNAPSHOT' },
+    body: PropsModify, reply: ApiCallRcList, operationId: 'snapshotModify',
+  }, ({ params, body }) => snapshots.modify(params.resource, params.snapshot, body));
 
   route(app, 'DELETE', `${rdBase}/snapshots/:snapshot`, {
     summary: 'Delete a snapshot (everywhere, or only on the nodes given by ?nodes=)', tags, rc: { op: 'DELETE', obj: 'SNAPSHOT' },

@@ -236,13 +236,11 @@ export interface FilterResult {
   excluded: Exclusion[];
 }
 
-/** Every pool that may take a new diskful replica (score 0), and every excluded node with its reason. */
-export function filterCandidates(cluster: ClusterInput, req: PlacementRequest, rules: SelectionRules): FilterResult {
+function nodeChecks(req: PlacementRequest): NodeChecks {
   const f = req.filter;
-  const diskless = new Set(req.existing.filter((e) => e.diskless).map((e) => e.node.toUpperCase()));
-  const checks: NodeChecks = {
+  return {
     holders: new Set(req.existing.filter((e) => !e.diskless).map((e) => e.node.toUpperCase())),
-    diskless,
+    diskless: new Set(req.existing.filter((e) => e.diskless).map((e) => e.node.toUpperCase())),
     avoid: f.not_place_with_rsc?.map((s) => s.toUpperCase()) ?? [],
     re: f.not_place_with_rsc_regex ? new RegExp(f.not_place_with_rsc_regex, 'i') : undefined,
     self: req.resource?.toUpperCase(),
@@ -250,6 +248,25 @@ export function filterCandidates(cluster: ClusterInput, req: PlacementRequest, r
     ...(f.storage_pool_list?.length ? { pools: new Set(f.storage_pool_list.map((p) => p.toUpperCase())) } : {}),
     ...(f.node_name_list?.length ? { nodes: new Set(f.node_name_list.map((n) => n.toUpperCase())) } : {}),
   };
+}
+
+/**
+ * The node-level rules alone (state, AutoplaceTarget, node list, existing replicas, not_place_with,
+ * replicas_on_same/different, layers), without any pool: for diskless placements such as the
+ * tie-breaker, which needs no storage. Undefined means the node may take the replica.
+ */
+export function nodeExclusion(req: PlacementRequest, rules: SelectionRules): (node: PlacementNode) => Exclusion | undefined {
+  const checks = nodeChecks(req);
+  return (node) => {
+    const v = nodeVerdict(node, node.name.toUpperCase(), req, rules, checks);
+    return v ? { node: node.name, ...v } : undefined;
+  };
+}
+
+/** Every pool that may take a new diskful replica (score 0), and every excluded node with its reason. */
+export function filterCandidates(cluster: ClusterInput, req: PlacementRequest, rules: SelectionRules): FilterResult {
+  const checks = nodeChecks(req);
+  const diskless = checks.diskless;
   const candidates: Candidate[] = [];
   const fallback: Candidate[] = [];
   const excluded: Exclusion[] = [];

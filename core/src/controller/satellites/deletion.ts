@@ -22,11 +22,15 @@ export function satelliteConnected(c: Controller, nodeName: string): boolean {
   return status === 'ONLINE' || status === 'CONNECTED';
 }
 
-/** Marks the resource DELETE; the satellite's confirmation removes the record. */
-export function markForDeletion(c: Controller, r: ResourceRecord): ApiCallRc[] {
+/**
+ * Marks the resource DELETE; the satellite's confirmation removes the record. With `change` the mark
+ * goes into it (the caller commits), else it is committed here.
+ */
+export function markForDeletion(c: Controller, r: ResourceRecord, change?: Change): ApiCallRc[] {
   if (!r.flags.includes('DELETE')) {
     const marked: ResourceRecord = { ...r, flags: normaliseRscFlags([...r.flags, 'DELETE']) };
-    c.commit(new Change().put('rsc', key.rsc(r.name, r.node_name), marked));
+    if (change) change.put('rsc', key.rsc(r.name, r.node_name), marked);
+    else c.commit(new Change().put('rsc', key.rsc(r.name, r.node_name), marked));
   }
   return [
     rc.success('DELETED', 'DELETE', 'RSC', `Resource '${r.name}' on node '${r.node_name}' marked for deletion.`, {

@@ -20,7 +20,7 @@ import { desiredStateOf, type DesiredStateOptions } from './desired-state.js';
 import { EncryptionService } from '../services/encryption.js';
 import { LiveRuntime } from './live-runtime.js';
 import { Reconciler } from './reconciler.js';
-import { foldObserved } from './snapshot-sync.js';
+import { foldObserved, pruneWithResources } from './snapshot-sync.js';
 
 export interface SatelliteManagerOptions {
   logger: Logger;
@@ -45,6 +45,8 @@ export class SatelliteManager implements SatelliteControl {
   private readonly backoff: Backoff;
   private readonly limiter: Limiter;
   private unsubscribe: (() => void) | undefined;
+  /** Snapshot copies go with their resource's record (snapshot-sync.ts). */
+  private unsubscribePrune: (() => void) | undefined;
   private unsubscribeUnlock: (() => void) | undefined;
   private readonly desiredOpts: DesiredStateOptions;
   private updateId = Date.now();
@@ -76,6 +78,7 @@ export class SatelliteManager implements SatelliteControl {
     this.c.runtime = this.runtime;
     this.c.satellites = this;
     this.unsubscribe = this.c.onCommit(this.reconciler.onCommit);
+    this.unsubscribePrune = this.c.onCommit(pruneWithResources(this.c));
     this.unsubscribeUnlock = EncryptionService.of(this.c).onUnlock(() => this.resyncLuksNodes());
     for (const node of this.c.graph.nodes.values()) this.syncNode(key.node(node.name));
     this.log.info({ satellites: this.connectors.size }, 'connecting to the satellites');
@@ -87,6 +90,8 @@ export class SatelliteManager implements SatelliteControl {
     this.started = false;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.unsubscribePrune?.();
+    this.unsubscribePrune = undefined;
     this.unsubscribeUnlock?.();
     this.unsubscribeUnlock = undefined;
     this.reconciler.cancel();

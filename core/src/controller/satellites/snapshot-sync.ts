@@ -1,9 +1,9 @@
 /**
  * Snapshots, restores, clones and rollbacks between the records and the satellites.
  *
- * Desired (pure, from the graph): a resource's `snapshots` are the snapshots of its definition that
- * live on its node (neither the snapshot nor the node's copy marked DELETE); the list is sent, also
- * empty, whenever the definition has any snapshot record, so a satellite learns that one went. A
+ * Desired (pure, from the graph): a diskful resource's `snapshots` are the snapshots of its definition
+ * that live on its node (neither the snapshot nor the node's copy marked DELETE); the list is always
+ * sent, also empty, since the satellite deletes only the Storhub snapshots a list leaves out. A
  * restored or cloned resource carries `source` until its satellite reported the volumes; a resource
  * with a rollback request carries `rollback` until the satellite applied it.
  *
@@ -19,21 +19,50 @@
 import type { DesiredResource, DesiredSnapshot, ObservedResource, ObservedSnapshot } from '../../satellite/protocol.js';
 import type { ResourceDefinitionRecord, ResourceRecord, SnapshotNodeRecord, SnapshotRecord } from '../../store/records.js';
 import { Change } from '../change.js';
-import type { Controller } from '../controller.js';
+import type { CommitListener, Controller } from '../controller.js';
 import { key, type Graph } from '../graph.js';
-import { isLiveOn } from '../services/snapshot-common.js';
+import { isDiskless, isLiveOn } from '../services/snapshot-common.js';
 
 /** The snapshot, source and rollback parts of one resource's desired state (only the keys that apply). */
 export function snapshotDesired(graph: Graph, nodeName: string, rd: ResourceDefinitionRecord, r: ResourceRecord): Partial<DesiredResource> {
   const out: Partial<DesiredResource> = {};
-  const all = graph.snapshotsOf(rd.name);
-  if (all.length > 0) {
+  // Always a list where data lives: a satellite deletes only what a list leaves out (absent = no opinion),
+  // and a snapshot deleted while the node was offline must go when it reconnects.
+  if (!isDiskless(r)) {
     const suspend = r.layer_stack.includes('DRBD');
-    out.snapshots = all.filter((s) => isLiveOn(s, nodeName)).map((s): DesiredSnapshot => ({ name: s.name, suspend_io: suspend }));
+    out.snapshots = graph.snapshotsOf(rd.name).filter((s) => isLiveOn(s, nodeName))
+      .map((s): DesiredSnapshot => ({ name: s.name, suspend_io: suspend }));
   }
   if (r.source) out.source = { ...r.source };
   if (r.rollback) out.rollback = { ...r.rollback };
   return out;
+}
+
+/**
+ * A commit listener: when a resource record goes (removal confirmed, deleted offline, node lost), the
+ * snapshot copies of its node go too; the satellite removes a resource's snapshots with it.
+ */
+export function pruneWithResources(c: Controller): CommitListener {
+  return (writes) => {
+    const gone = writes.filter((w) => w.kind === 'rsc' && w.value === null).map((w) => w.key.split('/'));
+    if (gone.length === 0) return;
+    const change = new Change();
+    const next = new Map<string, SnapshotRecord>();
+    for (const [rdKey, nodeKey] of gone) {
+      for (const s of c.graph.snapshotsOf(rdKey)) {
+        const sk = key.snapshot(s.resource_name, s.name);
+        const current = next.get(sk) ?? s;
+        const entries = current.node_snapshots;
+        if (!entries?.some((e) => key.node(e.node_name) === nodeKey)) continue;
+        next.set(sk, withState(current, entries.filter((e) => key.node(e.node_name) !== nodeKey)));
+      }
+    }
+    for (const [sk, s] of next) {
+      if (s.node_snapshots!.length === 0) change.delete('snapshot', sk);
+      else change.put('snapshot', sk, s);
+    }
+    if (!change.isEmpty) c.commit(change);
+  };
 }
 
 /** Folds one observed resource into the records; never throws (a failure becomes an error report). */

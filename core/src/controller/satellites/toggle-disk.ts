@@ -16,6 +16,7 @@ import type { Controller } from '../controller.js';
 import { key } from '../graph.js';
 import { rc } from '../responses.js';
 import { ResourceService } from '../services/resources.js';
+import { drbdAutomatisms } from '../services/tiebreaker.js';
 import { checkLayersSupported, checkProviderSupported } from './capabilities.js';
 
 const DISKLESS_FLAGS = ['DISKLESS', 'DRBD_DISKLESS', 'NVME_INITIATOR', 'EBS_INITIATOR', 'TIE_BREAKER'];
@@ -61,11 +62,25 @@ export class ToggleDiskService {
     const flags = normaliseRscFlags([...r.flags, 'DISKLESS', clientFlag]);
     const volumes = r.volumes.map((v) => ({ ...v, storage_pool_name: pool.name }));
     const props = r.props.StorPoolName !== undefined ? { ...r.props, StorPoolName: pool.name } : r.props;
-    this.c.commit(new Change().put('rsc', key.rsc(r.name, r.node_name), { ...r, flags, volumes, props }));
-    return [answer(r, `${what(r)} toggled to diskless (storage pool '${pool.name}').`)];
+    const change = new Change().put('rsc', key.rsc(r.name, r.node_name), { ...r, flags, volumes, props });
+    const automatisms = drbdAutomatisms(this.c, r.name, change, { op: 'MODIFY' });
+    this.c.commit(change);
+    return [answer(r, `${what(r)} toggled to diskless (storage pool '${pool.name}').`), ...automatisms];
   }
 
   toDiskful(rdName: string, nodeName: string, poolName?: string, layerList?: readonly string[]): ApiCallRc[] {
+    const change = new Change();
+    const { before, pool } = this.diskfulInto(change, rdName, nodeName, poolName, layerList);
+    const automatisms = drbdAutomatisms(this.c, before.name, change, { op: 'MODIFY' });
+    this.c.commit(change);
+    return [answer(before, `${what(before)} toggled to diskful (storage pool '${pool}').`), ...automatisms];
+  }
+
+  /**
+   * Validates toggling the replica to diskful and puts the new record into `change` (a tie-breaker
+   * toggled diskful stops being one). Returns the record as it was and the pool it gets.
+   */
+  diskfulInto(change: Change, rdName: string, nodeName: string, poolName?: string, layerList?: readonly string[]): { before: ResourceRecord; pool: string } {
     const r = this.resource(rdName, nodeName);
     if (!r.flags.includes('DISKLESS')) {
       throw new StorhubError('FAIL_INVLD_REQUEST', `${what(r)} already has a disk.`, {
@@ -94,8 +109,8 @@ export class ToggleDiskService {
     const flags = r.flags.filter((f) => !DISKLESS_FLAGS.includes(f));
     const volumes = r.volumes.map((v) => ({ ...v, storage_pool_name: pool.name }));
     const props = r.props.StorPoolName !== undefined ? { ...r.props, StorPoolName: pool.name } : r.props;
-    this.c.commit(new Change().put('rsc', key.rsc(r.name, r.node_name), { ...r, flags, volumes, props, layer_stack: [...layers] }));
-    return [answer(r, `${what(r)} toggled to diskful (storage pool '${pool.name}').`)];
+    change.put('rsc', key.rsc(r.name, r.node_name), { ...r, flags, volumes, props, layer_stack: [...layers] });
+    return { before: r, pool: pool.name };
   }
 
   private resource(rdName: string, nodeName: string): ResourceRecord {

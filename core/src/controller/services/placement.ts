@@ -26,6 +26,7 @@ import { key } from '../graph.js';
 import { rc } from '../responses.js';
 import { ToggleDiskService } from '../satellites/toggle-disk.js';
 import { newPending, ResourceService } from './resources.js';
+import { drbdAutomatisms } from './tiebreaker.js';
 import { applyFilterChanges, mergeFilters } from './select-filter.js';
 
 const DEFAULT_LAYERS: LayerKind[] = ['DRBD', 'STORAGE'];
@@ -66,6 +67,7 @@ export class PlacementService {
     const filter = mergeFilters(request, this.c.graph.resourceGroup(rd.resource_group_name)?.select_filter ?? {});
     const change = new Change();
     const answers = this.place(rd, filter, change, { layers, defaultCount: DEFAULT_PLACE_COUNT });
+    answers.push(...drbdAutomatisms(this.c, rd.name, change, { op: 'CREATE' }));
     this.c.commit(change);
     return answers;
   }
@@ -233,8 +235,10 @@ export class PlacementService {
       ...item(node.name, pool, given.length ? layers : undefined, flag),
       ...(body.drbd_tcp_ports?.length ? { drbd_tcp_ports: body.drbd_tcp_ports } : {}),
     }, newPending());
-    this.c.commit(new Change().put('rsc', key.rsc(rd.name, node.name), rsc));
-    return [rc.created('RSC', what(rd.name, node.name), refs(rd.name, node.name), rsc.uuid, 'registered')];
+    const change = new Change().put('rsc', key.rsc(rd.name, node.name), rsc);
+    const automatisms = drbdAutomatisms(this.c, rd.name, change, { op: 'CREATE' });
+    this.c.commit(change);
+    return [rc.created('RSC', what(rd.name, node.name), refs(rd.name, node.name), rsc.uuid, 'registered'), ...automatisms];
   }
 
   /** make-available on a node that already has the resource. */
@@ -258,10 +262,12 @@ export class PlacementService {
     }
     if (r.flags.includes('TIE_BREAKER')) {
       const plain: ResourceRecord = { ...r, flags: normaliseRscFlags(r.flags.filter((f) => f !== 'TIE_BREAKER')) };
-      this.c.commit(new Change().put('rsc', key.rsc(r.name, r.node_name), plain));
+      const change = new Change().put('rsc', key.rsc(r.name, r.node_name), plain);
+      const automatisms = drbdAutomatisms(this.c, r.name, change, { op: 'CREATE' });
+      this.c.commit(change);
       return [rc.success('MODIFIED', 'MODIFY', 'RSC', `Tie-breaker ${what(r.name, r.node_name)} is now a regular diskless replica.`, {
         obj_refs: { ...refs(r.name, r.node_name), UUID: r.uuid },
-      })];
+      }), ...automatisms];
     }
     return [note('success', 'Resource already deployed as requested', r.name, r.node_name)];
   }

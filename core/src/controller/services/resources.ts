@@ -20,7 +20,8 @@ import { key, type Graph } from '../graph.js';
 import { rc } from '../responses.js';
 import { checkLayersSupported, checkProviderSupported } from '../satellites/capabilities.js';
 import { EncryptionService } from './encryption.js';
-import { markForDeletion, offlineDeleteWarning, satelliteConnected } from '../satellites/deletion.js';
+import { deleteResourceRecords, markForDeletion, offlineDeleteWarning, satelliteConnected } from '../satellites/deletion.js';
+import { claimTieBreaker, drbdAutomatisms, keepTieBreaker } from './tiebreaker.js';
 
 const what = (rd: string, node: string) => `resource '${rd}' on node '${node}'`;
 const refs = (rd: string, node: string) => ({ RscDfn: rd, Node: node });
@@ -104,7 +105,14 @@ export class ResourceService {
       }
       const node = this.node(nodeName);
       const nodeKey = key.node(node.name);
-      if (this.c.graph.resource(rd.name, node.name) || seen.has(nodeKey)) {
+      const existing = this.c.graph.resource(rd.name, node.name);
+      // A replica asked for where the tie-breaker is: the tie-breaker becomes that replica.
+      if (existing?.flags.includes('TIE_BREAKER') && !existing.flags.includes('DELETE') && !seen.has(nodeKey)) {
+        seen.add(nodeKey);
+        answers.push(claimTieBreaker(this.c, change, existing, item));
+        continue;
+      }
+      if (existing || seen.has(nodeKey)) {
         throw new StorhubError('FAIL_EXISTS_RSC', `Resource '${rd.name}' on node '${node.name}' already exists.`, {
           correction: 'Use another node, or delete the existing resource first.',
           objRefs: refs(rd.name, node.name),
@@ -117,6 +125,7 @@ export class ResourceService {
       const locked = rsc.layer_stack.includes('LUKS') ? EncryptionService.of(this.c).lockedLuksWarning(rd.name, node.name) : undefined;
       if (locked) answers.push(locked);
     }
+    answers.push(...drbdAutomatisms(this.c, rd.name, change, { op: 'CREATE' }));
     this.c.commit(change);
     return answers;
   }
@@ -283,25 +292,28 @@ export class ResourceService {
       { ...refs(r.name, r.node_name), VlmNr: String(volumeNumber) }, v.uuid)];
   }
 
-  /** Deletes the record and its resource connections; a missing resource is a warning. */
-  delete(rdName: string, nodeName: string): ApiCallRc[] {
+  /**
+   * Deletes the record and its resource connections; a missing resource is a warning. The
+   * tie-breaker and quorum follow in the same change; keep_tiebreaker keeps the tie-breaker.
+   */
+  delete(rdName: string, nodeName: string, opts: { keepTiebreaker?: boolean } = {}): ApiCallRc[] {
     const rd = this.definition(rdName);
     const node = this.node(nodeName);
     const r = this.c.graph.resource(rd.name, node.name);
     if (!r) return [rc.deleteMissing('RSC', what(rd.name, node.name), refs(rd.name, node.name))];
+    if (opts.keepTiebreaker && r.flags.includes('TIE_BREAKER') && !r.flags.includes('DELETE')) return keepTieBreaker(this.c, r);
+    const change = new Change();
+    let answers: ApiCallRc[];
     // With its satellite connected, the record goes when the satellite confirms the devices are gone.
-    if (satelliteConnected(this.c, r.node_name)) return markForDeletion(this.c, r);
-    const change = new Change().delete('rsc', key.rsc(r.name, r.node_name));
-    const nodeKey = key.node(r.node_name);
-    const prefix = key.rd(r.name) + '/';
-    for (const conn of this.c.graph.resourceConnections.values()) {
-      if (!key.rscConn(conn.resource_name, conn.node_a, conn.node_b).startsWith(prefix)) continue;
-      if (key.node(conn.node_a) === nodeKey || key.node(conn.node_b) === nodeKey) {
-        change.delete('rsc_conn', key.rscConn(conn.resource_name, conn.node_a, conn.node_b));
-      }
+    if (satelliteConnected(this.c, r.node_name)) {
+      answers = markForDeletion(this.c, r, change);
+    } else {
+      deleteResourceRecords(this.c.graph, change, r);
+      answers = [rc.deleted('RSC', what(r.name, r.node_name), refs(r.name, r.node_name), r.uuid), offlineDeleteWarning(r)];
     }
+    answers.push(...drbdAutomatisms(this.c, rd.name, change, { op: 'DELETE', deleted: r, keepTiebreaker: opts.keepTiebreaker }));
     this.c.commit(change);
-    return [rc.deleted('RSC', what(r.name, r.node_name), refs(r.name, r.node_name), r.uuid), offlineDeleteWarning(r)];
+    return answers;
   }
 }
 

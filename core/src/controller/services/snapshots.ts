@@ -13,6 +13,8 @@ import { StorhubError } from '../../model/errors.js';
 import { checkName } from '../../model/names.js';
 import { SNAPSHOT_PROVIDERS } from '../../model/enums.js';
 import type { CreateMultiSnapshot, SnapshotCreate } from '../../model/snapshot.js';
+import type { PropsModify } from '../../model/lenient.js';
+import { applyPropsModify } from '../../props/modify.js';
 import type { ResourceDefinitionRecord, ResourceRecord, SnapshotNodeRecord, SnapshotRecord } from '../../store/records.js';
 import { Change } from '../change.js';
 import type { Controller } from '../controller.js';
@@ -189,6 +191,18 @@ export class SnapshotService {
           objRefs: { RscDfn: rd.name, Node: r.node_name, StorPoolName: v.storage_pool_name },
         });
     }
+  }
+
+  /**
+   * PUT .../snapshots/{snap}: the snapshot definition's own props. No whitelist applies (LINSTOR has
+   * none for snapshot definitions); clients keep Aux/ data there.
+   */
+  modify(rdName: string, snapName: string, body: PropsModify): ApiCallRc[] {
+    const rd = requireRd(this.c, rdName);
+    const s = requireSnapshot(this.c, rd, snapName);
+    const props = applyPropsModify('RSC_DFN', s.props, body, { anyKey: true }).props;
+    this.c.commit(new Change().put('snapshot', key.snapshot(rd.name, s.name), { ...s, props }));
+    return [rc.modified('SNAPSHOT', snapDfnWhat(rd.name, s.name), snapRefs(rd.name, s.name), s.uuid)];
   }
 
   /**

@@ -13,6 +13,7 @@ import { key } from '../graph.js';
 import { rc } from '../responses.js';
 import { ResourceDefinitionService, rdRefs, rdWhat } from './resource-definitions.js';
 import { PlacementService } from './placement.js';
+import { drbdAutomatisms } from './tiebreaker.js';
 import { ResourceGroupService } from './resource-groups.js';
 import { applyFilterChanges, mergeFilters } from './select-filter.js';
 import { VolumeDefinitionService, vdRefs, vdWhat, type VdReservations } from './volume-definitions.js';
@@ -67,6 +68,7 @@ export function spawn(c: Controller, rgName: string, body: ResourceGroupSpawn): 
   const change = new Change().put('rd', key.rd(rd.name), rd);
   const place = filter.place_count !== undefined && !body.definitions_only;
   const placed = place ? new PlacementService(c).place(rd, filter, change) : [];
+  if (place) placed.push(...drbdAutomatisms(c, rd.name, change, { op: 'CREATE' }));
   c.commit(change);
 
   answers.push(...plan.answers);

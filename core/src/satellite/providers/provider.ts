@@ -58,6 +58,11 @@ export interface ProviderSnapshot {
   snapshot?: string;
   /** What the snapshot holds on its own (shared blocks are not counted where the provider can tell). */
   allocated_kib?: number;
+  /**
+   * Made by someone else under a Storhub-looking name (ZFS: without the `storhub:managed` property,
+   * e.g. zfs-auto-snapshot or a LINSTOR-era snapshot): it counts as existing but is never deleted.
+   */
+  foreign?: boolean;
 }
 
 export interface StorageProvider {

@@ -128,24 +128,24 @@ export class LvmProvider implements StorageProvider {
     ctx.log.info({ vg: t.vg, lv: name }, 'removed logical volume');
   }
 
-  createSnapshot(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<ProviderSnapshot> {
-    return this.snaps.create(ctx, this.thinTarget(pool), volume, snapshot);
+  async createSnapshot(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<ProviderSnapshot> {
+    return await this.snaps.create(ctx, this.thinTarget(pool), volume, snapshot);
   }
 
-  deleteSnapshot(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<void> {
-    return this.snaps.delete(ctx, this.thinTarget(pool), volume, snapshot);
+  async deleteSnapshot(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<void> {
+    return await this.snaps.delete(ctx, this.thinTarget(pool), volume, snapshot);
   }
 
-  listSnapshots(ctx: ProviderContext, pool: DesiredPool): Promise<ProviderSnapshot[]> {
-    return this.snaps.list(ctx, this.thinTarget(pool));
+  async listSnapshots(ctx: ProviderContext, pool: DesiredPool): Promise<ProviderSnapshot[]> {
+    return await this.snaps.list(ctx, this.thinTarget(pool));
   }
 
-  restoreVolume(ctx: ProviderContext, pool: DesiredPool, from: SnapshotRef, req: VolumeRequest): Promise<ProviderVolume> {
-    return this.snaps.restore(ctx, this.thinTarget(pool), from, req);
+  async restoreVolume(ctx: ProviderContext, pool: DesiredPool, from: SnapshotRef, req: VolumeRequest): Promise<ProviderVolume> {
+    return await this.snaps.restore(ctx, this.thinTarget(pool), from, req);
   }
 
-  rollback(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<void> {
-    return this.snaps.rollback(ctx, this.thinTarget(pool), volume, snapshot);
+  async rollback(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<void> {
+    return await this.snaps.rollback(ctx, this.thinTarget(pool), volume, snapshot);
   }
 
   /** The thin pool of an LVM_THIN pool; thick pools refuse every snapshot operation. */

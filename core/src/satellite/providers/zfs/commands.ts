@@ -39,8 +39,17 @@ export function destroyArgv(dataset: string, name: string): Argv {
 
 // --- snapshots (LINSTOR's naming: `<dataset>/<rsc>_<nnnnn>@<snapshot>`) ---
 
-/** Columns of the snapshot listing; `defer_destroy` is `on` for a snapshot waiting for its clones to go. */
-export const SNAPSHOT_FIELDS = ['name', 'used', 'refer', 'defer_destroy'] as const;
+/**
+ * The user property Storhub sets on the snapshots it takes, so it never deletes one made by another
+ * tool on a Storhub zvol (zfs-auto-snapshot names fit the snapshot name rules).
+ */
+export const MANAGED_PROPERTY = 'storhub:managed';
+
+/**
+ * Columns of the snapshot listing; `defer_destroy` is `on` for a snapshot waiting for its clones to
+ * go; the managed property is `yes` on Storhub's snapshots and `-` on others.
+ */
+export const SNAPSHOT_FIELDS = ['name', 'used', 'refer', 'defer_destroy', MANAGED_PROPERTY] as const;
 
 /** Snapshots of the zvols directly under the pool dataset (a zvol's snapshots are one level below it). */
 export function snapshotListArgv(dataset: string): Argv {
@@ -48,7 +57,7 @@ export function snapshotListArgv(dataset: string): Argv {
 }
 
 export function snapshotArgv(dataset: string, volume: string, snapshot: string): Argv {
-  return ['zfs', 'snapshot', `${dataset}/${volume}@${snapshot}`];
+  return ['zfs', 'snapshot', '-o', `${MANAGED_PROPERTY}=yes`, `${dataset}/${volume}@${snapshot}`];
 }
 
 /**

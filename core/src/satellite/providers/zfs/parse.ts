@@ -99,12 +99,14 @@ export interface ZfsSnapshotRow {
   usedBytes: number | undefined;
   referBytes: number | undefined;
   deferDestroy: boolean;
+  /** Carries Storhub's `storhub:managed=yes`. */
+  managed: boolean;
 }
 
-/** Output of commands.snapshotListArgv (name,used,refer,defer_destroy). Lines without '@' are not snapshots. */
+/** Output of commands.snapshotListArgv (name,used,refer,defer_destroy,storhub:managed). Lines without '@' are not snapshots. */
 export function parseZfsSnapshots(stdout: string): ZfsSnapshotRow[] {
   const out: ZfsSnapshotRow[] = [];
-  for (const r of parseTable(stdout, ['name', 'used', 'refer', 'defer_destroy'])) {
+  for (const r of parseTable(stdout, ['name', 'used', 'refer', 'defer_destroy', 'managed'])) {
     const at = r.name.indexOf('@');
     if (at <= 0) continue;
     out.push({
@@ -113,6 +115,7 @@ export function parseZfsSnapshots(stdout: string): ZfsSnapshotRow[] {
       usedBytes: parseBytes(r.used),
       referBytes: parseBytes(r.refer),
       deferDestroy: r.defer_destroy === 'on',
+      managed: r.managed === 'yes',
     });
   }
   return out;

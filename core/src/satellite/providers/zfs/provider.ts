@@ -101,24 +101,24 @@ export class ZfsProvider implements StorageProvider {
     ctx.log.info({ dataset, zvol: name }, 'destroyed zvol');
   }
 
-  createSnapshot(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<ProviderSnapshot> {
-    return snaps.createZfsSnapshot(ctx, this.snapTarget(ctx, pool), volume, snapshot);
+  async createSnapshot(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<ProviderSnapshot> {
+    return await snaps.createZfsSnapshot(ctx, this.snapTarget(ctx, pool), volume, snapshot);
   }
 
-  deleteSnapshot(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<void> {
-    return snaps.deleteZfsSnapshot(ctx, this.snapTarget(ctx, pool), volume, snapshot);
+  async deleteSnapshot(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<void> {
+    return await snaps.deleteZfsSnapshot(ctx, this.snapTarget(ctx, pool), volume, snapshot);
   }
 
-  listSnapshots(ctx: ProviderContext, pool: DesiredPool): Promise<ProviderSnapshot[]> {
-    return snaps.listZfsSnapshots(ctx, this.snapTarget(ctx, pool));
+  async listSnapshots(ctx: ProviderContext, pool: DesiredPool): Promise<ProviderSnapshot[]> {
+    return await snaps.listZfsSnapshots(ctx, this.snapTarget(ctx, pool));
   }
 
-  restoreVolume(ctx: ProviderContext, pool: DesiredPool, from: SnapshotRef, req: VolumeRequest): Promise<ProviderVolume> {
-    return snaps.restoreZfsVolume(ctx, this.snapTarget(ctx, pool), from, req);
+  async restoreVolume(ctx: ProviderContext, pool: DesiredPool, from: SnapshotRef, req: VolumeRequest): Promise<ProviderVolume> {
+    return await snaps.restoreZfsVolume(ctx, this.snapTarget(ctx, pool), from, req);
   }
 
-  rollback(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<void> {
-    return snaps.rollbackZfsVolume(ctx, this.snapTarget(ctx, pool), volume, snapshot);
+  async rollback(ctx: ProviderContext, pool: DesiredPool, volume: string, snapshot: string): Promise<void> {
+    return await snaps.rollbackZfsVolume(ctx, this.snapTarget(ctx, pool), volume, snapshot);
   }
 
   private snapTarget(ctx: ProviderContext, pool: DesiredPool): snaps.ZfsSnapshotTarget {

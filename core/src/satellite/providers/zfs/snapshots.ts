@@ -7,7 +7,9 @@
  *    `zfs destroy -d` defers that until the clone itself is destroyed, so nothing is left behind;
  *  - rollback: `zfs rollback` without -r, so ZFS itself refuses anything but the latest snapshot
  *    ("more recent snapshots or bookmarks exist"), as LINSTOR allows only the latest;
- *  - delete: `zfs destroy -d` (see above).
+ *  - delete: `zfs destroy -d` (see above), only of snapshots carrying `storhub:managed=yes`, which
+ *    Storhub sets on every snapshot it takes: others on a Storhub zvol (zfs-auto-snapshot, a backup
+ *    tool, a LINSTOR-era snapshot) are listed as foreign and never deleted.
  * A clone has no refreservation of its own, also in a thick ZFS pool.
  */
 import { StorhubError } from '../../../model/errors.js';
@@ -33,9 +35,7 @@ export async function listZfsSnapshots(ctx: ProviderContext, t: ZfsSnapshotTarge
     const ref = storhubRef(t.dataset, row);
     // A snapshot waiting for its clones to go is deleted as far as anyone should know.
     if (!ref || row.deferDestroy) continue;
-    const snap: ProviderSnapshot = { name: `${ref.volume}_${ref.snapshot}`, volume: ref.volume, snapshot: ref.snapshot };
-    if (row.usedBytes !== undefined) snap.allocated_kib = bytesToKib(row.usedBytes);
-    out.push(snap);
+    out.push(view(ref.volume, ref.snapshot, row));
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
@@ -56,6 +56,11 @@ export async function deleteZfsSnapshot(ctx: ProviderContext, t: ZfsSnapshotTarg
   snapshotStorageName(volume, snapshot);
   const existing = await find(ctx, t, volume, snapshot);
   if (!existing || existing.deferDestroy) return;
+  if (!existing.managed) {
+    throw new StorhubError('FAIL_IN_USE', `Snapshot '${t.dataset}/${volume}@${snapshot}' was not made by Storhub (no ${cmd.MANAGED_PROPERTY} property); it is left alone.`, {
+      correction: `Destroy it yourself if it is no longer needed (zfs destroy ${t.dataset}/${volume}@${snapshot}).`,
+    });
+  }
   await run(ctx, cmd.destroySnapshotArgv(t.dataset, volume, snapshot));
   ctx.log.info({ dataset: t.dataset, volume, snapshot }, 'zfs snapshot destroyed (deferred while clones of it exist)');
 }
@@ -112,6 +117,7 @@ async function find(ctx: ProviderContext, t: ZfsSnapshotTarget, volume: string, 
 function view(volume: string, snapshot: string, row: ZfsSnapshotRow): ProviderSnapshot {
   const snap: ProviderSnapshot = { name: `${volume}_${snapshot}`, volume, snapshot };
   if (row.usedBytes !== undefined) snap.allocated_kib = bytesToKib(row.usedBytes);
+  if (!row.managed) snap.foreign = true;
   return snap;
 }
 
