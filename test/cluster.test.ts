@@ -7,77 +7,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request } from 'undici';
-import { startLocalCluster, type LocalCluster } from '../core/dist/src/daemon/local-cluster.js';
-import { parseJson, stringifyJson } from '../core/dist/src/model/json.js';
+import { api, loopsUnder, mountAndRun, run, startTestCluster, tearDown, until, volumesOf } from './cluster-helpers.js';
 import { tempDir } from './daemon-process.js';
-
-const run = (file: string, args: string[]) => spawnSync(file, args, { encoding: 'utf8', timeout: 60_000 });
-
-async function api(c: LocalCluster, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<any> {
-  const res = await request(`${c.controllerUrl}${path}`, { method, body: body === undefined ? undefined : stringifyJson(body) });
-  const text = await res.body.text();
-  assert.ok(res.statusCode < 300, `${method} ${path}: HTTP ${res.statusCode} ${text}`);
-  return text ? parseJson(text) : undefined;
-}
-
-/** Polls until `check` returns a value (not undefined), or fails with the last state seen. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
-interface VolumeSeen { node: string; device: string; disk_state?: string; allocated?: number }
-
-async function volumesOf(c: LocalCluster, rd: string): Promise<VolumeSeen[]> {
-  const list = (await api(c, 'GET', `/v1/view/resources?resources=${rd}`)) as any[];
-  return list.map((r) => ({
-    node: r.node_name,
-    device: r.volumes?.[0]?.device_path,
-    disk_state: r.volumes?.[0]?.state?.disk_state,
-    allocated: r.volumes?.[0]?.allocated_size_kib,
-  }));
-}
-
-function mountAndRun(device: string, mnt: string, fn: () => void): void {
-  mkdirSync(mnt, { recursive: true });
-  const m = run('mount', [device, mnt]);
-  assert.equal(m.status, 0, `mount ${device}: ${m.stderr}`);
-  try {
-    fn();
-  } finally {
-    const u = run('umount', [mnt]);
-    assert.equal(u.status, 0, `umount ${mnt}: ${u.stderr}`);
-  }
-}
 
 test('three nodes, FILE_THIN, real loop devices that survive restarts and leave nothing behind', { timeout: 600_000 }, async (t) => {
   const tmp = await tempDir('storhub-cluster-');
-  const cluster = await startLocalCluster({ nodes: 3, dir: join(tmp.dir, 'cluster'), restPort: 0, logLevel: 'warn' });
-  t.after(async () => {
-    await cluster.stop();
-    // Safety net: unmount and detach whatever this test's directory still holds, then remove it.
-    const mnt = join(tmp.dir, 'mnt');
-    if (existsSync(mnt) && readFileSync('/proc/mounts', 'utf8').includes(mnt)) run('umount', [mnt]);
-    const loops = run('losetup', ['-J', '-l']);
-    for (const d of (JSON.parse(loops.stdout || '{"loopdevices":[]}').loopdevices ?? []) as Array<{ name: string; 'back-file'?: string }>) {
-      if (d['back-file']?.startsWith(tmp.dir)) run('losetup', ['-d', d.name]);
-    }
-    await tmp.remove();
-  });
+  const { cluster } = await startTestCluster(join(tmp.dir, 'cluster'));
+  t.after(() => tearDown(cluster, tmp));
 
   // Every FILE_THIN pool reports its real capacity.
   const pools = (await until('pool capacities', async () => {
@@ -143,8 +81,7 @@ test('three nodes, FILE_THIN, real loop devices that survive restarts and leave 
   await api(cluster, 'DELETE', '/v1/resource-definitions/data1');
   await until('resources gone', async () => ((await volumesOf(cluster, 'data1')).length === 0 ? true : undefined));
   await until('backing files removed', async () => (!existsSync(backing('node2')) && !existsSync(backing('node3')) ? true : undefined));
-  const leftLoops = (JSON.parse(run('losetup', ['-J', '-l']).stdout || '{"loopdevices":[]}').loopdevices ?? [])
-    .filter((d: { 'back-file'?: string }) => d['back-file']?.startsWith(tmp.dir));
+  const leftLoops = loopsUnder(tmp.dir);
   assert.deepEqual(leftLoops, [], 'no loop device left behind');
   for (const n of ['node2', 'node3']) {
     assert.deepEqual(readdirSync(join(tmp.dir, 'cluster', n, 'storage')).filter((f) => f.startsWith('data1')), []);

@@ -18,8 +18,9 @@ async function fiveNodes(): Promise<{ api: TestApi; rt: FakeRuntime }> {
   return { api, rt };
 }
 
+/** The replicas the autoplacer placed (the quorum tie-breaker it adds beside two of them is not one). */
 function placed(api: TestApi, rd: string) {
-  return api.controller.graph.resourcesOf(rd).map((r) => ({
+  return api.controller.graph.resourcesOf(rd).filter((r) => !r.flags.includes('TIE_BREAKER')).map((r) => ({
     node: r.node_name, flags: r.flags, pool: r.volumes[0]?.storage_pool_name, prop: r.props.StorPoolName, id: r.drbd?.node_id,
   }));
 }
@@ -31,6 +32,8 @@ test('place_count 3: the three pools with most free space, records built like a 
   assert.equal(res.status, 201);
   assert.deepEqual(codes(res.body), [
     { severity: 'success', code: 1 }, { severity: 'success', code: 1 }, { severity: 'success', code: 1 }, { severity: 'success', code: 1 },
+    // Three diskful DRBD replicas: auto-quorum sets quorum and on-no-quorum (INFO_PROP_SET).
+    { severity: 'info', code: 10002 }, { severity: 'info', code: 10002 },
   ]);
   assert.equal(res.body[0].message, "New resource 'r1' on node 'n1' registered.");
   assert.equal(res.body[3].message, "Resource 'r1' successfully autoplaced on 3 nodes");
@@ -84,6 +87,8 @@ test('the group filter applies, the request wins field by field; {} (Proxmox) us
   assert.deepEqual(codes(res.body), [
     { severity: 'success', code: 1 }, { severity: 'success', code: 1 }, { severity: 'success', code: 1 },
     { severity: 'warn', code: 0 }, { severity: 'warn', code: 0 },
+    // Two diskful DRBD replicas: a tie-breaker (INFO_TIE_BREAKER_CREATED) and quorum (INFO_PROP_SET x2).
+    { severity: 'info', code: 10003 }, { severity: 'info', code: 10002 }, { severity: 'info', code: 10002 },
   ]);
   assert.equal(res.body[3].message, "Storage pool 'fast' on node 'n4' has not reported its capacity yet; resource 'r1' was placed there without a space check.");
   assert.deepEqual(placed(api, 'r1').map((p) => `${p.node}/${p.pool}`), ['n4/fast', 'n5/fast']);
@@ -142,7 +147,10 @@ test('a node with a diskless replica may be chosen: the replica gets a disk', as
   await ok(api, 'POST', '/v1/resource-definitions/r1/resources', [{ resource: { node_name: 'n2', props: { StorPoolName: 'pool1' } } }, { resource: { node_name: 'n1', flags: ['DRBD_DISKLESS'] } }]);
   const res = await place(api, 'r1', { select_filter: { place_count: 2 } });
   assert.equal(res.status, 201);
-  assert.deepEqual(codes(res.body), [{ severity: 'success', code: 3 }, { severity: 'success', code: 1 }]);
+  assert.deepEqual(codes(res.body), [
+    { severity: 'success', code: 3 }, { severity: 'success', code: 1 },
+    { severity: 'info', code: 10003 }, { severity: 'info', code: 10002 }, { severity: 'info', code: 10002 },
+  ]);
   const n1 = api.controller.graph.resource('r1', 'n1')!;
   assert.deepEqual([n1.flags, n1.volumes[0].storage_pool_name, n1.props.StorPoolName, n1.drbd?.node_id], [[], 'pool1', 'pool1', 1]);
   await api.close();

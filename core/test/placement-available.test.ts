@@ -26,7 +26,8 @@ test('next to a diskful replica: a DRBD client in the diskless pool (200); again
   await ok(api, 'POST', '/v1/resource-definitions/r1/autoplace', { select_filter: { place_count: 2 } });
   const res = await available(api, 'r1', 'charlie');
   assert.equal(res.status, 200);
-  assert.deepEqual(codes(res.body), [{ severity: 'success', code: 1 }]);
+  // Two diskful replicas put the quorum tie-breaker on charlie: it becomes the regular client (MODIFIED).
+  assert.deepEqual(codes(res.body), [{ severity: 'success', code: 3 }]);
   assert.deepEqual(rsc(api, 'r1', 'charlie'), { flags: ['DISKLESS', 'DRBD_DISKLESS'], pool: 'DfltDisklessStorPool', layers: ['DRBD', 'STORAGE'] });
   assert.equal(api.controller.graph.resource('r1', 'charlie')?.drbd?.node_id, 2);
 

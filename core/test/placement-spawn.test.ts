@@ -32,11 +32,13 @@ test('spawn from a group with place_count: definitions created and replicas plac
     resource_definition_name: 'vm-100-disk-0', volume_sizes: ['1048576'], select_filter: {}, partial: false, definitions_only: false,
   });
   assert.equal(res.status, 201);
-  // vd created, rd created, two resources registered, autoplaced; no INFO_NO_RSC_SPAWNED.
-  assert.deepEqual(codes(res.body).map((c) => c.code), [1, 1, 1, 1, 1]);
-  assert.equal(res.body.at(-1).message, "Resource 'vm-100-disk-0' successfully autoplaced on 2 nodes");
-  // n1 has most free space (site a); the next best not in site a is n3 (site b).
-  assert.deepEqual(layout(api, 'vm-100-disk-0'), ['n1:thin', 'n3:thin']);
+  // vd created, rd created, two resources registered, autoplaced; no INFO_NO_RSC_SPAWNED; then the
+  // quorum tie-breaker (INFO_TIE_BREAKER_CREATED) and auto-quorum's two props (INFO_PROP_SET).
+  assert.deepEqual(codes(res.body).map((c) => c.code), [1, 1, 1, 1, 1, 10003, 10002, 10002]);
+  assert.equal(res.body.at(-4).message, "Resource 'vm-100-disk-0' successfully autoplaced on 2 nodes");
+  // n1 has most free space (site a); the next best not in site a is n3 (site b); the tie-breaker
+  // goes to the site left (c).
+  assert.deepEqual(layout(api, 'vm-100-disk-0'), ['n1:thin', 'n3:thin', 'n5:diskless']);
   const rd = api.controller.graph.resourceDefinition('vm-100-disk-0')!;
   assert.equal(rd.volume_definitions[0].size_kib, GiB);
   await api.close();
@@ -66,7 +68,7 @@ test('an impossible placement fails the whole spawn: no definition is left behin
   assert.equal(api.controller.graph.resourcesOf('r1').length, 0);
   // The same name is free for the next attempt.
   await ok(api, 'POST', spawnUrl('vms'), { resource_definition_name: 'r1', volume_sizes: [1024] });
-  assert.equal(api.controller.graph.resourcesOf('r1').length, 2);
+  assert.equal(api.controller.graph.resourcesOf('r1').length, 3, 'two replicas and the quorum tie-breaker');
   await api.close();
 });
 
@@ -93,7 +95,9 @@ test('twenty spawns from one group spread over the cluster by free space', async
     await ok(api, 'POST', spawnUrl('vms'), { resource_definition_name: `vm-${i}`, volume_sizes: [GiB] });
   }
   const perNode = new Map<string, number>();
-  for (const r of api.controller.graph.resources.values()) perNode.set(r.node_name, (perNode.get(r.node_name) ?? 0) + 1);
+  for (const r of api.controller.graph.resources.values()) {
+    if (!r.flags.includes('TIE_BREAKER')) perNode.set(r.node_name, (perNode.get(r.node_name) ?? 0) + 1);
+  }
   assert.equal([...perNode.values()].reduce((a, b) => a + b, 0), 40);
   assert.ok(Math.max(...perNode.values()) - Math.min(...perNode.values()) <= 4, JSON.stringify([...perNode]));
   await api.close();

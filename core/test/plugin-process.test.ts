@@ -74,6 +74,15 @@ test('storhubd: SIGHUP reconciles [plugins] keeping the unchanged one alive; SIG
   delete env.STORHUB_CONFIG;
   const proc = spawn(process.execPath, [MAIN, '--role', 'controller', '--config', file, '--port', '0'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const sockets: Socket[] = [];
+  // Stopping the plugin cuts its connections; a reset (ECONNRESET) is how that may look from here.
+  const resets: string[] = [];
+  const open = async (): Promise<Socket> => {
+    const s = connect(sock);
+    sockets.push(s);
+    s.on('error', (e: NodeJS.ErrnoException) => resets.push(e.code ?? e.message));
+    await once(s, 'connect');
+    return s;
+  };
   t.after(() => {
     for (const s of sockets) s.destroy();
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
@@ -89,9 +98,7 @@ test('storhubd: SIGHUP reconciles [plugins] keeping the unchanged one alive; SIG
 
   assert.deepEqual(await plugins(), ['example-echo:running', 'missing:failed']);
   assert.equal((await fetch(`${url}/health`)).status, 500);
-  const conn = connect(sock);
-  sockets.push(conn);
-  await once(conn, 'connect');
+  const conn = await open();
   assert.equal(await ask(conn, 'POST', '/echo', 'a'), 'hello a');
   const inode = statSync(sock).ino;
 
@@ -108,13 +115,13 @@ test('storhubd: SIGHUP reconciles [plugins] keeping the unchanged one alive; SIG
   writeFileSync(file, configText(dir, echo('bonjour')));
   proc.kill('SIGHUP');
   await closed;
-  const fresh = connect(sock);
-  sockets.push(fresh);
-  await once(fresh, 'connect');
+  // The new instance listens a moment after the old one closed.
+  const fresh = await waitFor('the restarted plugin listening', open, 10_000);
   assert.equal(await ask(fresh, 'POST', '/echo', 'c'), 'bonjour c');
 
   proc.kill('SIGTERM');
   const [code, signal] = await exited;
   assert.deepEqual({ code, signal }, { code: 0, signal: null }, out.slice(-2000));
   assert.equal(existsSync(sock), false, 'the plugin was stopped (it removes its socket)');
+  assert.ok(resets.every((c) => c === 'ECONNRESET' || c === 'ENOENT' || c === 'ECONNREFUSED'), resets.join());
 });

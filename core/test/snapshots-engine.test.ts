@@ -6,12 +6,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { RecordedRunner } from '../src/exec/recorded.js';
 import type { LayerKind, ProviderKind } from '../src/model/enums.js';
+import { createDrbdLayer } from '../src/satellite/layers/drbd/layer.js';
 import type { DesiredPool, DesiredResource, ObservedResource, StateReport } from '../src/satellite/protocol.js';
 import type { ProviderSnapshot, SnapshotRef, StorageProvider, VolumeRequest } from '../src/satellite/providers/provider.js';
 import { isSnapshotStorageName } from '../src/satellite/providers/snapshot-common.js';
 import type { UpdateResult } from '../src/satellite/satellite.js';
 import { snapshotOwner } from '../src/satellite/snapshot-support.js';
+import { silent } from './helpers.js';
 import { FakeProvider, PassLayer, detectAll, full, makeSatellite, pool, rsc, vol } from './satellite-fakes.js';
 
 /** FakeProvider with snapshots kept in the pool's namespace, as FILE and LVM_THIN keep them. */
@@ -381,4 +384,39 @@ test('removing a resource deletes its snapshots and forgets its rollbacks', asyn
   // The same name again starts counting rollbacks from scratch.
   const back = applied(await s.sat.applyUpdate(full(4, [P], [r, rsc('r2', [vol(0, 1024)])])));
   assert.equal(one(back, 'r1').rollback_applied, undefined);
+});
+
+test('a snapshot found on only some volumes is reported, not completed (its parts would not be one moment)', async (t) => {
+  const s = await sat();
+  t.after(s.cleanup);
+  const r = rsc('r1', [vol(0, 1024), vol(1, 1024)]);
+  applied(await s.sat.applyUpdate(full(1, [P], [r])));
+  s.provider.seed('/pools/a', 'r1_00000_s');
+  s.provider.mutations.length = 0;
+  const snap = one(applied(await s.sat.applyUpdate(full(2, [P], [{ ...r, snapshots: [{ name: 's', suspend_io: false }] }]))), 'r1').snapshots![0];
+  assert.equal(snap.created, false);
+  assert.deepEqual(snap.volumes, [{ volume_number: 0, allocated_size_kib: 7 }]);
+  assert.equal(snap.reports[0].message, "Snapshot 's' of resource 'r1' exists for only some volumes (missing: r1_00001); the parts were not taken at one moment.");
+  assert.equal(snap.reports[0].correction, "Delete the snapshot 's' and take it again.");
+  assert.deepEqual(s.provider.mutations, []);
+});
+
+test('DRBD: suspend-io/resume-io per volume minor, only with the module loaded; resume tries every volume', async () => {
+  const r = rsc('r1', [{ ...vol(0, 1024), minor_number: 1000 }, { ...vol(1, 1024), minor_number: 1001 }], drbdStack);
+  const runner = new RecordedRunner([
+    { argv: ['drbdsetup', 'suspend-io', '1000'], result: {} }, { argv: ['drbdsetup', 'suspend-io', '1001'], result: {} },
+    { argv: ['drbdsetup', 'resume-io', '1000'], result: { exitCode: 10, stderr: 'some failure' } }, { argv: ['drbdsetup', 'resume-io', '1001'], result: {} },
+  ]);
+  const ctx = { runner, log: silent, node_name: 'alpha', stateDir: '/x', pools: new Map(), providers: new Map(), node_props: {}, reports: [] };
+  const layer = createDrbdLayer({ moduleLoaded: true, files: { resDir: '/nonexistent', wrapperConf: '/nonexistent/w.conf' } });
+  await layer.suspendIo(ctx, r);
+  await assert.rejects(layer.resumeIo(ctx, r), /some failure/);
+  assert.deepEqual(runner.calls, [
+    ['drbdsetup', 'suspend-io', '1000'], ['drbdsetup', 'suspend-io', '1001'], ['drbdsetup', 'resume-io', '1000'], ['drbdsetup', 'resume-io', '1001'],
+  ]);
+  const off = new RecordedRunner();
+  const noModule = createDrbdLayer({ moduleLoaded: false, files: { resDir: '/nonexistent', wrapperConf: '/nonexistent/w.conf' } });
+  await noModule.suspendIo({ ...ctx, runner: off }, r);
+  await noModule.resumeIo({ ...ctx, runner: off }, r);
+  assert.deepEqual(off.calls, [], 'nothing runs where DRBD is not loaded');
 });

@@ -7,7 +7,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalRunner } from '../src/exec/local.js';
@@ -16,6 +16,7 @@ import type { DesiredPool } from '../src/satellite/protocol.js';
 import { FileProvider } from '../src/satellite/providers/file/provider.js';
 import type { ProviderContext } from '../src/satellite/providers/provider.js';
 import { silent } from './helpers.js';
+import { cleanupLoops } from './snapshots-loop-helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -25,20 +26,8 @@ function setup(t: TestContext, kind: 'FILE' | 'FILE_THIN') {
   mkdirSync(poolDir);
   const ctx: ProviderContext = { runner: new LocalRunner(), log: silent, stateDir: dir };
   const pool: DesiredPool = { name: 'pool1', provider_kind: kind, props: { 'StorDriver/StorPoolName': poolDir } };
-  t.after(() => cleanup(dir));
+  t.after(() => cleanupLoops(dir));
   return { dir, poolDir, ctx, pool, provider: new FileProvider(kind === 'FILE_THIN'), file: (n: string) => join(poolDir, `${n}.img`) };
-}
-
-/** Unmounts and detaches whatever a test (also a failed one) left below `dir`, then removes it. */
-export function cleanup(dir: string): void {
-  for (const m of readFileSync('/proc/mounts', 'utf8').split('\n')) {
-    const target = m.split(' ')[1];
-    if (target?.startsWith(dir)) execFileSync('umount', [target]);
-  }
-  const out = execFileSync('losetup', ['--list', '--json', '--output', 'NAME,BACK-FILE'], { encoding: 'utf8' });
-  const loops = out.trim() ? (JSON.parse(out).loopdevices as Array<{ name: string; 'back-file': string | null }>) : [];
-  for (const d of loops) if (d['back-file']?.startsWith(dir)) execFileSync('losetup', ['--detach', d.name]);
-  rmSync(dir, { recursive: true, force: true });
 }
 
 const req = (name: string, sizeKib: number) => ({ name, size_kib: sizeKib, props: {} });

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
- * `npm run local-cluster -- --nodes 3 [--dir ./var/local-cluster] [--port 3370]`: starts a controller
- * and N-1 satellites on this machine, waits until all are ONLINE, prints how to reach them, and stops
- * everything on Ctrl-C.
+ * `npm run local-cluster -- --nodes 3 [--dir ./var/local-cluster] [--port 3370] [--plugins docker-volume,...]`:
+ * starts a controller and N-1 satellites on this machine, waits until all are ONLINE, prints how to
+ * reach them (and the plugins on node1: local-cluster-plugins.ts), and stops everything on Ctrl-C.
  */
 import { Command } from 'commander';
-import { startLocalCluster } from './local-cluster.js';
+import { type LocalNode, startLocalCluster } from './local-cluster.js';
+import { LOCAL_PLUGIN_PRESETS, pluginIds, pluginSections } from './local-cluster-plugins.js';
 
 const program = new Command('local-cluster')
   .description('Run a Storhub cluster of several nodes on this machine')
@@ -17,8 +18,11 @@ const program = new Command('local-cluster')
   .parse();
 
 const o = program.opts<{ nodes: string; dir: string; port: string; plugins?: string; verbose?: boolean }>();
-if (o.plugins) {
-  console.error('local-cluster: --plugins needs the plugin host, which is not part of this release yet.');
+let plugins: string[] = [];
+try {
+  plugins = o.plugins ? pluginIds(o.plugins) : [];
+} catch (err) {
+  console.error(`local-cluster: ${(err as Error).message}`);
   process.exit(2);
 }
 
@@ -29,6 +33,7 @@ try {
     restPort: Number(o.port),
     logLevel: o.verbose ? 'info' : 'warn',
     onOutput: o.verbose ? (line) => console.log(line) : (line) => /"level":(50|60)/.test(line) && console.error(line),
+    ...(plugins.length ? { node1Config: (n: LocalNode) => pluginSections(plugins, n) } : {}),
   });
   const host = new URL(cluster.controllerUrl).host;
   console.log(`local cluster ready: ${cluster.nodes.length} nodes, all ONLINE`);
@@ -36,6 +41,7 @@ try {
   console.log(`\n  REST:      ${cluster.controllerUrl}`);
   console.log(`  CLI:       export LS_CONTROLLERS=${host}; node core/dist/src/cli/main.js node list`);
   console.log(`  linstor:   linstor --controllers ${host} resource list`);
+  if (plugins.length) await printPlugins(cluster.controllerUrl);
   console.log('\nCtrl-C stops every node.');
   let stopping = false;
   const stop = async () => {
@@ -50,4 +56,15 @@ try {
 } catch (err) {
   console.error(`local-cluster: ${(err as Error).message}`);
   process.exit(1);
+}
+
+/** Each plugin on node1 as its status reports it, and how to use it. */
+async function printPlugins(controllerUrl: string): Promise<void> {
+  const res = await fetch(`${controllerUrl}/v1/storhub/plugins`);
+  const list = (await res.json()) as Array<{ name: string; state: string; endpoint?: string; message?: string }>;
+  console.log('\n  plugins on node1:');
+  for (const p of list) {
+    console.log(`    ${p.name}: ${p.state}${p.endpoint ? ` (${p.endpoint})` : ''}${p.message ? ` - ${p.message}` : ''}`);
+    if (p.state === 'running') for (const line of LOCAL_PLUGIN_PRESETS[p.name]?.hints(p.endpoint) ?? []) console.log(`      ${line}`);
+  }
 }

@@ -29,6 +29,8 @@ export interface LocalClusterOptions {
   onOutput?: (line: string) => void;
   /** How long to wait for each step (default 60 s). */
   timeoutMs?: number;
+  /** More TOML for node1's storhub.toml, e.g. its [plugins] sections (local-cluster-plugins.ts). */
+  node1Config?: (node: LocalNode) => string;
 }
 
 export interface LocalNode {
@@ -79,6 +81,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       '[storage]', `directory = "${join(n.dir, 'storage')}"`,
       '[satellite]', `listen_addr = "${n.address}"`, `port = ${satellitePort}`, `state_dir = "${join(n.dir, 'satellite')}"`,
       '',
+      ...(n === nodes[0] && opts.node1Config ? [opts.node1Config(n)] : []),
     ].join('\n'));
     return file;
   };

@@ -21,11 +21,11 @@ export interface PluginContext {
   volumes: VolumeOps;
   /** Runs external programs (argv only, timeouts). */
   runner: CommandRunner;
-  /** Aborted when the plugin is being stopped. */
+  /** Aborted when the plugin is being stopped, just before stop() is called (ends waits, pending calls). */
   signal: AbortSignal;
   /** The node this storhubd runs on. */
   nodeName: string;
-  /** A directory the plugin may keep state in (survives restarts). */
+  /** <[satellite] state_dir>/plugins/<id>, created (mode 0700); survives restarts and reloads. */
   stateDir: string;
 }
 
@@ -42,9 +42,12 @@ export interface Adapter<Schema extends z.ZodType = z.ZodType> {
   readonly name: string;
   /** Validates and defaults the plugin's config section. */
   readonly configSchema: Schema;
-  /** Starts serving; resolves once the plugin is ready (socket listening etc.). */
+  /**
+   * Starts serving; resolves once the plugin is ready (socket listening etc.). Throwing (or taking
+   * longer than [plugins] start_timeout_s) marks the plugin failed; the host then calls stop().
+   */
   start(ctx: PluginContext, config: z.infer<Schema>): Promise<void>;
-  /** Stops serving and releases everything start took; must be safe to call twice. */
+  /** Stops serving and releases everything start took; must be safe to call twice and after a failed start. */
   stop(): Promise<void>;
   /** Optional live status beyond running/failed. */
   status?(): Partial<PluginStatus>;

@@ -52,11 +52,13 @@ export async function waitUntil<T>(ctx: OpsContext, what: string, check: () => P
     const r = await check();
     if (r.done) return r.value;
     if (Date.now() >= until) {
-      throw new VolumeOpsError('timeout', `Timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}: ${r.why}.`);
+      throw new VolumeOpsError('timeout', `Timed out after ${duration(timeoutMs)} waiting for ${what}: ${r.why}.`);
     }
     await sleep(ctx.pollMs, ctx.signal);
   }
 }
+
+const duration = (ms: number): string => (ms < 10_000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`);
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {

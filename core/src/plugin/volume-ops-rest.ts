@@ -14,7 +14,7 @@ import type { ResourceDefinition, ResourceWithVolumes } from '../model/index.js'
 import { attach, release } from './volume-attach.js';
 import {
   type Check, DEFAULT_RESOURCE_GROUP, type OpsContext, type VolumeOpsOptions, filterOf, ignoreMissing, isDeleting, isDiskless,
-  mapError, rdPath, replicasIn, same, snapPath, toInfo, usableKib, volume0, waitUntil,
+  mapError, replicasIn, same, snapPath, toInfo, usableKib, volume0, waitUntil,
 } from './volume-common.js';
 import { cloneFrom, deleteSnapshot, listSnapshots, restoreFromSnapshot, snapshot } from './volume-snapshots.js';
 import { type SnapshotInfo, type SpaceInfo, type VolumeInfo, type VolumeOps, VolumeOpsError, type VolumeSpec } from './volume-ops.js';

@@ -14,9 +14,10 @@ import { basename } from 'node:path';
 import type { LayerKind } from '../model/enums.js';
 import { deviceNumber, mountedDeviceNumbers } from './in-use.js';
 import type { Layer, LayerContext } from './layers/layer.js';
-import { parseVolumeName, snapshotVolumeName, type DesiredResource } from './protocol.js';
-import type { ProviderSnapshot } from './providers/provider.js';
-import { deviceClaimed, isSnapshotPart } from './providers/snapshot-common.js';
+import { parseVolumeName, snapshotVolumeName, volumeName, type DesiredPool, type DesiredResource, type DesiredVolume, type Report } from './protocol.js';
+import type { ProviderSnapshot, StorageProvider } from './providers/provider.js';
+import { deviceClaimed, isSnapshotPart, snapshotsUnsupported } from './providers/snapshot-common.js';
+import { errorReport } from './reports.js';
 
 export interface SnapshotOwner {
   resource: string;
@@ -150,4 +151,46 @@ export async function removeUpperLayers(layers: ReadonlyMap<LayerKind, Layer>, c
   }
   const run = (i: number): Promise<void> => (i >= upper.length ? Promise.resolve() : upper[i].remove(ctx, r, () => run(i + 1)));
   await run(0);
+}
+
+/** One diskful volume of a resource with its pool and provider, or why it has none. */
+export interface VolumeSite {
+  v: DesiredVolume;
+  name: string;
+  pool?: DesiredPool;
+  provider?: StorageProvider;
+  problem?: Report;
+}
+
+/** The volumes of a resource with their pools; a pool whose provider cannot snapshot is a problem. */
+export function volumeSites(pools: ReadonlyMap<string, DesiredPool>, providers: ReadonlyMap<string, StorageProvider>, nodeName: string, r: DesiredResource): VolumeSite[] {
+  return r.volumes.map((v) => {
+    const name = volumeName(r.name, v.volume_number);
+    const pool = pools.get(v.storage_pool.toUpperCase());
+    if (!pool) {
+      return { v, name, problem: { severity: 'error' as const, message: `Volume ${name} uses storage pool '${v.storage_pool}', which node '${nodeName}' was not given.` } };
+    }
+    const provider = providers.get(pool.provider_kind);
+    if (!provider) {
+      return { v, name, pool, problem: { severity: 'error' as const, message: `Storage pool '${pool.name}' uses provider ${pool.provider_kind}, which node '${nodeName}' does not support.` } };
+    }
+    const capable = provider.supportsSnapshots && provider.createSnapshot && provider.deleteSnapshot && provider.listSnapshots && provider.restoreVolume && provider.rollback;
+    if (!capable) return { v, name, pool, provider, problem: errorReport(`Snapshots of volume ${name}`, snapshotsUnsupported(pool.provider_kind, pool)) };
+    return { v, name, pool, provider };
+  });
+}
+
+/** Resources by upper-cased name; a later entry replaces an earlier one (the update's over the cache's). */
+export function knownMap(known: Iterable<DesiredResource>): Map<string, DesiredResource> {
+  const m = new Map<string, DesiredResource>();
+  for (const r of known) m.set(r.name.toUpperCase(), r);
+  return m;
+}
+
+/** Upper-cased storage names no snapshot deletion may touch: data volumes and wanted snapshots. */
+export function wantedNames(resources: Iterable<DesiredResource>): Set<string> {
+  const list = [...resources];
+  const out = wantedSnapshotNames(list);
+  for (const r of list) for (const v of r.volumes) out.add(volumeName(r.name, v.volume_number).toUpperCase());
+  return out;
 }

@@ -24,14 +24,15 @@ import type { LayerKind } from '../model/enums.js';
 import type { Layer, LayerContext } from './layers/layer.js';
 import { isDisklessResource } from './layers/storage.js';
 import {
-  snapshotVolumeName, volumeName, type DesiredPool, type DesiredResource, type DesiredSnapshot, type DesiredVolume,
+  snapshotVolumeName, volumeName, type DesiredPool, type DesiredResource, type DesiredSnapshot,
   type ObservedResource, type ObservedSnapshot, type Report,
 } from './protocol.js';
 import type { ProviderContext, ProviderSnapshot, StorageProvider, VolumeRequest } from './providers/provider.js';
-import { cloneSnapshotName, snapshotsUnsupported } from './providers/snapshot-common.js';
+import { cloneSnapshotName } from './providers/snapshot-common.js';
 import { errorReport } from './reports.js';
 import {
-  devicesInUse, isUserSnapshot, removeUpperLayers, snapshotOwner, suspendingLayer, wantedSnapshotNames, type InUseLayer,
+  devicesInUse, isUserSnapshot, knownMap, removeUpperLayers, snapshotOwner, suspendingLayer, volumeSites, wantedNames,
+  type InUseLayer, type VolumeSite,
 } from './snapshot-support.js';
 import type { RollbackLedger } from './state-cache.js';
 
@@ -50,15 +51,6 @@ export interface SnapshotContext {
   pools: ReadonlyMap<string, DesiredPool>;
   /** The resources the node holds and is converging; later entries win over earlier ones of the same name. */
   known: Iterable<DesiredResource>;
-}
-
-/** One diskful volume of a resource with its pool and provider, or why it has none. */
-interface VolumeSite {
-  v: DesiredVolume;
-  name: string;
-  pool?: DesiredPool;
-  provider?: StorageProvider;
-  problem?: Report;
 }
 
 export class SnapshotEngine {
@@ -85,7 +77,7 @@ export class SnapshotEngine {
       }));
       return;
     }
-    const sites = this.sitesOf(ctx, r);
+    const sites = volumeSites(ctx.pools, this.o.providers, this.o.nodeName, r);
     const listed = await this.listPools(sites, out.reports);
     const existing = (site: VolumeSite, snapshot: string): ProviderSnapshot | undefined =>
       site.pool && listed.get(site.pool.name.toUpperCase())?.get(snapshotVolumeName(r.name, site.v.volume_number, snapshot).toUpperCase());
@@ -173,7 +165,7 @@ export class SnapshotEngine {
     }
     if (last !== undefined && req.request_id <= last) return;
     if (!isDisklessResource(r)) {
-      const sites = this.sitesOf(ctx, r);
+      const sites = volumeSites(ctx.pools, this.o.providers, this.o.nodeName, r);
       const blocked = sites.find((s) => s.problem);
       if (blocked) return void reports.push(blocked.problem!);
       const listed = await this.listPools(sites, reports);
@@ -222,7 +214,7 @@ export class SnapshotEngine {
     const source = knownMap(ctx.known).get(src.resource.toUpperCase());
     const volumesByPool = new Map<string, Set<string>>();
     let ok = true;
-    for (const site of this.sitesOf(ctx, r)) {
+    for (const site of volumeSites(ctx.pools, this.o.providers, this.o.nodeName, r)) {
       if (site.problem) {
         reports.push(site.problem);
         ok = false;
@@ -384,37 +376,4 @@ export class SnapshotEngine {
     }
     return out;
   }
-
-  /** The volumes of a diskful resource with their pools; a pool that cannot snapshot is a problem. */
-  private sitesOf(ctx: SnapshotContext, r: DesiredResource): VolumeSite[] {
-    return r.volumes.map((v) => {
-      const name = volumeName(r.name, v.volume_number);
-      const pool = ctx.pools.get(v.storage_pool.toUpperCase());
-      if (!pool) {
-        return { v, name, problem: { severity: 'error' as const, message: `Volume ${name} uses storage pool '${v.storage_pool}', which node '${this.o.nodeName}' was not given.` } };
-      }
-      const provider = this.o.providers.get(pool.provider_kind);
-      if (!provider) {
-        return { v, name, pool, problem: { severity: 'error' as const, message: `Storage pool '${pool.name}' uses provider ${pool.provider_kind}, which node '${this.o.nodeName}' does not support.` } };
-      }
-      const capable = provider.supportsSnapshots && provider.createSnapshot && provider.deleteSnapshot && provider.listSnapshots && provider.restoreVolume && provider.rollback;
-      if (!capable) return { v, name, pool, provider, problem: errorReport(`Snapshots of volume ${name}`, snapshotsUnsupported(pool.provider_kind, pool)) };
-      return { v, name, pool, provider };
-    });
-  }
-}
-
-/** Resources by upper-cased name; a later entry replaces an earlier one (the update's over the cache's). */
-function knownMap(known: Iterable<DesiredResource>): Map<string, DesiredResource> {
-  const m = new Map<string, DesiredResource>();
-  for (const r of known) m.set(r.name.toUpperCase(), r);
-  return m;
-}
-
-/** Upper-cased storage names no snapshot deletion may touch: data volumes and wanted snapshots. */
-function wantedNames(resources: Iterable<DesiredResource>): Set<string> {
-  const list = [...resources];
-  const out = wantedSnapshotNames(list);
-  for (const r of list) for (const v of r.volumes) out.add(volumeName(r.name, v.volume_number).toUpperCase());
-  return out;
 }

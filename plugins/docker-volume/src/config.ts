@@ -11,8 +11,12 @@
  *   [plugins.docker-volume.config.defaults]  # volume option defaults (see options.ts)
  *   size = "1G"
  *   replicas = 2
+ *   [plugins.docker-volume.config.resource_group]  # optional: the group volumes spawn from,
+ *   name = "docker"                                 # created with this placement when missing
+ *   place_count = 2
  */
 import { readFile, stat } from 'node:fs/promises';
+import { LAYER_KINDS, nameProblem } from '@storhub/core/model';
 import { z } from 'zod';
 import { OPTION_NAMES, OptionError, type OptionLayer, resolveOptions } from './options.js';
 
@@ -23,6 +27,26 @@ const absolute = (what: string) => z.string().refine((s) => s.startsWith('/') &&
 /** TOML values of the defaults table: strings, numbers, booleans, or lists (nodes = ["a", "b"]). */
 const optionValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v.join(' ') : String(v)));
+
+const nameOf = (kind: 'resource group' | 'storage pool') => z.string().superRefine((s, ctx) => {
+  const problem = nameProblem(kind, s);
+  if (problem) ctx.addIssue({ code: 'custom', message: `a ${kind} name ${problem}` });
+});
+
+/** A resource group the plugin creates when missing (VolumeOps.ensureResourceGroup); an existing one is left as it is. */
+const resourceGroup = z.object({
+  name: nameOf('resource group'),
+  place_count: z.number().int().min(1).max(32).optional(),
+  layer_stack: z.array(z.string().transform((s) => s.toUpperCase()).pipe(z.enum(LAYER_KINDS)))
+    .min(1).optional(),
+  storage_pool: nameOf('storage pool').optional(),
+  storage_pool_diskless_list: z.array(nameOf('storage pool')).optional(),
+  node_name_list: z.array(z.string().min(1)).optional(),
+  replicas_on_same: z.array(z.string().min(1)).optional(),
+  replicas_on_different: z.array(z.string().min(1)).optional(),
+  not_place_with_rsc_regex: z.string().optional(),
+  diskless_on_remaining: z.boolean().optional(),
+}).strict();
 
 export const configSchema = z.object({
   /** The driver name users give to `docker volume create -d`; the socket is <socket_dir>/<driver>.sock. */
@@ -36,6 +60,8 @@ export const configSchema = z.object({
   conf_file: z.union([absolute('file'), z.literal('')]).default('/etc/linstor/docker-volume.conf'),
   /** Volume option defaults; they override the conf file's [global]. */
   defaults: z.record(z.string(), optionValue).default({}),
+  /** The group volumes spawn from when neither the request nor the defaults name one; created when missing. */
+  resource_group: resourceGroup.optional(),
   /** How long Mount waits for the volume's device on this node, seconds. */
   attach_timeout_s: z.number().positive().max(3600).default(120),
 }).strict().superRefine((c, ctx) => {

@@ -10,8 +10,14 @@ import { join } from 'node:path';
 import type { Logger, VolumeInfo, VolumeOps } from '@storhub/core/plugin';
 import { type ConfFileReader, type DockerVolumeConfig, defaultLayers } from './config.js';
 import type { FileSystems } from './filesystem.js';
-import { MARK_PROP, MOUNTOPTS_PROP, FS_TYPE_PROP, REQUEST, resolveOptions, splitList, toSpec, volumeNameProblem } from './options.js';
+import { CREATED_PROP, MARK_PROP, MOUNTOPTS_PROP, FS_TYPE_PROP, REQUEST, resolveOptions, splitList, toSpec, volumeNameProblem } from './options.js';
 import type { MountRecord, MountState } from './state.js';
+
+export interface DockerVolume {
+  Name: string;
+  Mountpoint?: string;
+  CreatedAt?: string;
+}
 
 /** A refusal whose message is meant for the Docker user as it is. */
 export class DriverError extends Error {
@@ -40,6 +46,7 @@ const same = (a: string, b: string): boolean => a.toUpperCase() === b.toUpperCas
 
 export class VolumeDriver {
   private readonly queues = new Map<string, Promise<unknown>>();
+  private groupReady: Promise<void> | undefined;
 
   constructor(private readonly d: DriverDeps) {}
 
@@ -52,7 +59,11 @@ export class VolumeDriver {
     const problem = volumeNameProblem(name);
     if (problem) throw new DriverError(problem);
     const options = resolveOptions([...(await defaultLayers(this.d.config, this.d.conf)), { source: REQUEST, values: opts }]);
+    const group = this.d.config.resource_group;
+    if (!options.resourcegroup && group) options.resourcegroup = group.name;
+    if (group && options.resourcegroup?.toUpperCase() === group.name.toUpperCase()) await this.ensureGroup();
     const spec = toSpec(name, options);
+    spec.props = { ...spec.props, [CREATED_PROP]: new Date().toISOString() };
     await this.serial(name, async () => {
       const existing = await this.d.volumes.get(name);
       if (existing && existing.props[MARK_PROP] !== 'true') throw notOurs(name);
@@ -79,6 +90,19 @@ export class VolumeDriver {
       await this.d.state.delete(name);
       this.d.log.info({ volume: name }, 'volume removed with its snapshots');
     });
+  }
+
+  /** Creates the configured resource group once per process (idempotent in VolumeOps; a failure is retried next time). */
+  private ensureGroup(): Promise<void> {
+    const group = this.d.config.resource_group!;
+    this.groupReady ??= (async () => {
+      const { name, ...placement } = group;
+      await this.d.volumes.ensureResourceGroup(name, placement);
+    })().catch((err: unknown) => {
+      this.groupReady = undefined;
+      throw err;
+    });
+    return this.groupReady;
   }
 
   /** Mounts the volume for caller `id` and returns the directory the container gets. */
@@ -112,7 +136,7 @@ export class VolumeDriver {
     let mounted = false;
     try {
       const type = await this.waitForFileSystem(name, device, info.props[FS_TYPE_PROP]);
-      // ext4 grows best before it is mounted (resize2fs needs no online-resize support then).
+      // ext4 grows before it is mounted (see FileSystems.growIfSmaller); xfs can only grow mounted.
       if (type === 'ext4') await this.grow(name, device, type, undefined);
       await mkdir(dir, { recursive: true, mode: 0o755 });
       const mountopts = splitList(info.props[MOUNTOPTS_PROP] ?? '');
@@ -164,19 +188,22 @@ export class VolumeDriver {
     return rec && rec.callers.length ? join(rec.dir, DATA_DIR) : '';
   }
 
-  async get(name: string): Promise<{ Name: string; Mountpoint?: string; Status: Record<string, unknown> }> {
+  async get(name: string): Promise<DockerVolume & { Status: Record<string, unknown> }> {
     const info = await this.d.volumes.get(name);
     if (!info || info.props[MARK_PROP] !== 'true') throw new DriverError(info ? notOurs(name).message : `no such volume: ${name}`);
-    const mp = this.path(name);
-    return { Name: name, ...(mp ? { Mountpoint: mp } : {}), Status: status(info) };
+    return { ...this.volume(name, info), Status: status(info) };
   }
 
-  async list(): Promise<Array<{ Name: string; Mountpoint?: string }>> {
+  async list(): Promise<DockerVolume[]> {
     const all = await this.d.volumes.list({ props: { [MARK_PROP]: 'true' } });
-    return all.map((v) => {
-      const mp = this.path(v.name);
-      return { Name: v.name, ...(mp ? { Mountpoint: mp } : {}) };
-    });
+    return all.map((v) => this.volume(v.name, v));
+  }
+
+  /** Docker's Volume object: Mountpoint only while mounted here, CreatedAt when known. */
+  private volume(name: string, info: VolumeInfo): DockerVolume {
+    const mp = this.path(name);
+    const created = info.props[CREATED_PROP];
+    return { Name: name, ...(mp ? { Mountpoint: mp } : {}), ...(created ? { CreatedAt: created } : {}) };
   }
 
   /** Grows the file system when the device grew; a failure is logged (the volume stays usable at its old size). */

@@ -4,7 +4,7 @@
  *   blkid -p -o export DEV        which file system the satellite put on the device
  *   blockdev --getsize64 DEV      the device size
  *   dumpe2fs -h DEV / xfs_info MP the file system size (to see whether the volume grew)
- *   resize2fs DEV / xfs_growfs MP grow it
+ *   e2fsck -f -p DEV + resize2fs DEV (unmounted ext4), resize2fs DEV (mounted ext4), xfs_growfs MP: grow it
  *   mount -t FS [-o OPTS] DEV MP / umount MP / mountpoint -q MP
  *
  * The plugin never runs mkfs: the satellite formats a new volume once (FileSystem/Type).
@@ -67,8 +67,13 @@ export class FileSystems {
 
   /**
    * Grows the file system to the device when the device is at least one block larger (a volume that
-   * was resized). ext4 grows with resize2fs on the device, mounted or not; xfs only mounted, with
-   * xfs_growfs on the mount point. Returns the sizes when it grew, undefined when nothing was to do.
+   * was resized); `mountpoint` is where it is mounted, undefined when it is not.
+   * - ext4, not mounted: `e2fsck -f -p` first (resize2fs refuses a file system that was mounted since
+   *   its last check), then `resize2fs`. Offline growth needs no kernel online-resize support
+   *   (CAP_SYS_RESOURCE), and checks the file system before its geometry changes.
+   * - ext4, mounted: `resize2fs` online.
+   * - xfs: only mounted, `xfs_growfs` on the mount point.
+   * Returns the sizes when it grew, undefined when nothing was to do.
    */
   async growIfSmaller(device: string, fs: string, mountpoint: string | undefined): Promise<{ from: number; to: number } | undefined> {
     if (fs !== 'ext4' && fs !== 'xfs') return undefined;
@@ -76,8 +81,13 @@ export class FileSystems {
     const dev = await this.deviceBytes(device);
     const cur = fs === 'ext4' ? await this.ext4Size(device) : await this.xfsSize(mountpoint!);
     if (dev - cur.bytes < cur.blockSize) return undefined;
-    if (fs === 'ext4') await this.runner.run('resize2fs', [device], { timeoutMs: GROW_MS });
-    else await this.runner.run('xfs_growfs', [mountpoint!], { timeoutMs: GROW_MS });
+    if (fs === 'ext4') {
+      // e2fsck: 0 = clean, 1 = errors fixed; anything else stops the growth (CommandError).
+      if (!mountpoint) await this.runner.run('e2fsck', ['-f', '-p', device], { timeoutMs: GROW_MS, okExitCodes: [0, 1] });
+      await this.runner.run('resize2fs', [device], { timeoutMs: GROW_MS });
+    } else {
+      await this.runner.run('xfs_growfs', [mountpoint!], { timeoutMs: GROW_MS });
+    }
     return { from: cur.bytes, to: dev };
   }
 }

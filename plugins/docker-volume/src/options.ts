@@ -17,6 +17,8 @@ import type { VolumeSpec } from '@storhub/core/plugin';
 export const MARK_PROP = 'Aux/is-linstor-docker-volume';
 /** Per-volume mount options, so every node mounts a volume the way it was created. */
 export const MOUNTOPTS_PROP = 'Aux/storhub/docker-volume/mountopts';
+/** When the volume was created (ISO 8601), for `docker volume inspect` CreatedAt. */
+export const CREATED_PROP = 'Aux/storhub/docker-volume/created';
 export const FS_TYPE_PROP = 'FileSystem/Type';
 export const MKFS_PARAMS_PROP = 'FileSystem/MkfsParams';
 

@@ -34,8 +34,8 @@ export class FakeVolumeOps implements VolumeOps {
     this.volumes.set(info.name, { spec: { name: info.name, size_kib: info.size_kib }, info, snapshots: [], disklessAttach });
   }
 
-  async ensureResourceGroup(name: string): Promise<void> {
-    this.calls.push(['ensureResourceGroup', name]);
+  async ensureResourceGroup(name: string, placement?: VolumeSpec['placement']): Promise<void> {
+    this.calls.push(['ensureResourceGroup', name, placement]);
   }
 
   async create(spec: VolumeSpec): Promise<VolumeInfo> {
@@ -163,6 +163,11 @@ export class FakeHost implements CommandRunner {
       case 'xfs_info': {
         const d = dev(this.mounts.get(last) ?? '?');
         return this.done(argv, { exitCode: 0, stdout: `meta-data=${this.mounts.get(last)}             isize=512    agcount=4, agsize=19200 blks\ndata     =                       bsize=${d.blockSize}   blocks=${d.fsBytes / d.blockSize}, imaxpct=25\n`, stderr: '' }, opts);
+      }
+      case 'e2fsck': {
+        dev(last);
+        if (this.mounts.has(last) || [...this.mounts.values()].includes(last)) throw new Error('e2fsck on a mounted device');
+        return this.done(argv, { exitCode: 0, stdout: `${last}: 11/16384 files (0.0% non-contiguous), 9515/65536 blocks\n`, stderr: '' }, opts);
       }
       case 'resize2fs': {
         const d = dev(last);

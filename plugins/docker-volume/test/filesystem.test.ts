@@ -49,7 +49,7 @@ test('sizes: blockdev, dumpe2fs -h and xfs_info parsed from real output', async 
   assert.deepEqual(await fs.xfsSize('/mnt/x'), { bytes: 76800 * 4096, blockSize: 4096 });
 });
 
-test('growIfSmaller: ext4 grows with resize2fs on the device only when at least one block is missing', async () => {
+test('growIfSmaller: ext4 grows (e2fsck -f -p + resize2fs unmounted, resize2fs mounted) only when at least one block is missing', async () => {
   const same = new TableRunner({
     'blockdev --getsize64 /dev/loop0': { stdout: '67108864\n' },
     'dumpe2fs -h /dev/loop0': { stdout: fixture('dumpe2fs/ext4-64M.txt') },
@@ -60,11 +60,25 @@ test('growIfSmaller: ext4 grows with resize2fs on the device only when at least 
   const grown = new TableRunner({
     'blockdev --getsize64 /dev/loop0': { stdout: '134217728\n' },
     'dumpe2fs -h /dev/loop0': { stdout: fixture('dumpe2fs/ext4-64M.txt') },
+    'e2fsck -f -p /dev/loop0': { stdout: '/dev/loop0: 12/16384 files (0.0% non-contiguous), 9517/65536 blocks\n' },
     'resize2fs /dev/loop0': { stdout: 'The filesystem on /dev/loop0 is now 131072 (1k) blocks long.\n' },
   });
   assert.deepEqual(await new FileSystems(grown).growIfSmaller('/dev/loop0', 'ext4', '/mnt/x'), { from: 67108864, to: 134217728 });
-  assert.equal(grown.calls.at(-1)?.argv, 'resize2fs /dev/loop0');
+  assert.deepEqual(grown.calls.slice(2).map((c) => c.argv), ['resize2fs /dev/loop0']);
   assert.ok((grown.calls.at(-1)?.opts.timeoutMs ?? 0) >= 60_000);
+  grown.calls.length = 0;
+  assert.deepEqual(await new FileSystems(grown).growIfSmaller('/dev/loop0', 'ext4', undefined), { from: 67108864, to: 134217728 });
+  assert.deepEqual(grown.calls.slice(2).map((c) => c.argv), ['e2fsck -f -p /dev/loop0', 'resize2fs /dev/loop0']);
+  assert.deepEqual(grown.calls[2].opts.okExitCodes, [0, 1]);
+
+  // e2fsck found errors it could not fix (exit 4): no resize.
+  const broken = new TableRunner({
+    'blockdev --getsize64 /dev/loop0': { stdout: '134217728\n' },
+    'dumpe2fs -h /dev/loop0': { stdout: fixture('dumpe2fs/ext4-64M.txt') },
+    'e2fsck -f -p /dev/loop0': { exitCode: 4, stderr: '/dev/loop0: UNEXPECTED INCONSISTENCY; RUN fsck MANUALLY.' },
+  });
+  await assert.rejects(new FileSystems(broken).growIfSmaller('/dev/loop0', 'ext4', undefined), { name: 'CommandError', message: /exit code 4/ });
+  assert.equal(broken.calls.some((c) => c.argv.startsWith('resize2fs')), false);
 });
 
 test('growIfSmaller: xfs grows with xfs_growfs on the mount point, and only when mounted', async () => {

@@ -122,5 +122,12 @@ test('config schema: defaults, strict keys, absolute paths, defaults table check
   assert.deepEqual(issues({ socket_dir: 'relative' }), ['socket_dir: must be an absolute directory path without ".."']);
   assert.deepEqual(issues({ driver: 'a/b' }), ['driver: must be a plain name (letters, digits, "_", "-", "."), e.g. linstor']);
   assert.deepEqual(issues({ defaults: { size: 'lots' } }), ['defaults: invalid size "lots": write a number with an optional unit, e.g. 64M, 10GiB, 500MB (from [defaults])']);
+  assert.deepEqual(configSchema.parse({ resource_group: { name: 'docker', place_count: 2, layer_stack: ['drbd', 'storage'] } }).resource_group,
+    { name: 'docker', place_count: 2, layer_stack: ['DRBD', 'STORAGE'] });
+  assert.deepEqual(issues({ resource_group: { name: 'd', layer_stack: ['ZFS'] } }), [
+    'resource_group.name: a resource group name must be 2 to 48 characters long',
+    'resource_group.layer_stack.0: Invalid option: expected one of "DRBD"|"LUKS"|"STORAGE"|"NVME"|"WRITECACHE"|"CACHE"|"BCACHE"',
+  ]);
+  assert.deepEqual(issues({ resource_group: { name: 'docker', placecount: 2 } }), ['resource_group: Unrecognized key: "placecount"']);
   assert.deepEqual(issues({ defaults: { colour: 'red' } }), ['defaults: unknown option "colour" in [defaults]; known options: size, fs, fsopts, mountopts, replicas, nodes, storagepool, disklessstoragepool, disklessonremaining, donotplacewithregex, replicasonsame, replicasondifferent, resourcegroup']);
 });

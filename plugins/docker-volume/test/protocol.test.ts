@@ -67,16 +67,19 @@ test('Activate, Capabilities: exact replies with Docker\'s content type; unknown
 
 test('Create: options become the VolumeOps spec; Get and List show it; refusals come back as Err', async (t) => {
   const r = await rig(t, { defaults: { replicas: 1 } });
+  const before = Date.now();
   assert.deepEqual((await r.call('/VolumeDriver.Create', { Name: 'v1', Opts: { size: '64M', fs: 'xfs' } })).body, {});
+  const created = (r.ops.of('create')[0][0] as { props: Record<string, string> }).props['Aux/storhub/docker-volume/created'];
+  assert.ok(Date.parse(created) >= before - 1000 && Date.parse(created) <= Date.now(), `created at ${created}`);
   assert.deepEqual(r.ops.of('create'), [[{
-    name: 'v1', size_kib: 65536, placement: { place_count: 1 }, props: { ...MARK, 'FileSystem/Type': 'xfs' },
+    name: 'v1', size_kib: 65536, placement: { place_count: 1 }, props: { ...MARK, 'FileSystem/Type': 'xfs', 'Aux/storhub/docker-volume/created': created },
   }]]);
 
   const get = await r.call('/VolumeDriver.Get', { Name: 'v1' });
   assert.deepEqual(get.body, {
-    Volume: { Name: 'v1', Status: { size: '64 MiB', size_kib: 65536, fs: 'xfs', replicas: 1, nodes: 'node-a' } },
+    Volume: { Name: 'v1', CreatedAt: created, Status: { size: '64 MiB', size_kib: 65536, fs: 'xfs', replicas: 1, nodes: 'node-a' } },
   });
-  assert.deepEqual((await r.call('/VolumeDriver.List', {})).body, { Volumes: [{ Name: 'v1' }] });
+  assert.deepEqual((await r.call('/VolumeDriver.List', {})).body, { Volumes: [{ Name: 'v1', CreatedAt: created }] });
   assert.deepEqual(r.ops.of('list'), [[{ props: MARK }]]);
   assert.deepEqual((await r.call('/VolumeDriver.Path', { Name: 'v1' })).body, { Mountpoint: '' });
 
@@ -97,7 +100,16 @@ test('Create: options become the VolumeOps spec; Get and List show it; refusals 
   assert.deepEqual([missing.status, missing.body], [500, { Err: 'no such volume: nope' }]);
   r.ops.add({ name: 'foreign', size_kib: 1024, props: {}, replicas: [] });
   assert.match((await r.call('/VolumeDriver.Get', { Name: 'foreign' })).body.Err, /^volume "foreign" exists in Storhub but was not created by the Docker volume plugin/);
-  assert.deepEqual((await r.call('/VolumeDriver.List', {})).body, { Volumes: [{ Name: 'v1' }] });
+  assert.deepEqual((await r.call('/VolumeDriver.List', {})).body, { Volumes: [{ Name: 'v1', CreatedAt: created }] });
+});
+
+test('resource_group in the config: created once (when missing) and used unless the request names another group', async (t) => {
+  const r = await rig(t, { resource_group: { name: 'docker', place_count: 1, layer_stack: ['STORAGE'] } });
+  await r.call('/VolumeDriver.Create', { Name: 'v1', Opts: { size: '64M' } });
+  await r.call('/VolumeDriver.Create', { Name: 'v2', Opts: { size: '64M' } });
+  await r.call('/VolumeDriver.Create', { Name: 'v3', Opts: { size: '64M', resourcegroup: 'other' } });
+  assert.deepEqual(r.ops.of('ensureResourceGroup'), [['docker', { place_count: 1, layer_stack: ['STORAGE'] }]]);
+  assert.deepEqual(r.ops.of('create').map(([s]) => (s as { resource_group?: string }).resource_group), ['docker', 'docker', 'other']);
 });
 
 test('Mount twice (two IDs), Unmount twice: one mount, counted per ID; diskless attach released at zero', async (t) => {
@@ -189,6 +201,7 @@ test('a grown volume: ext4 is resized before the mount, xfs after it', async (t)
   await r.call('/VolumeDriver.Mount', { Name: 'e1', ID: 'a' });
   await r.call('/VolumeDriver.Mount', { Name: 'x1', ID: 'a' });
   assert.deepEqual(r.host.changes(), [
+    'e2fsck -f -p /dev/fake/e1',
     'resize2fs /dev/fake/e1',
     `mount -t ext4 /dev/fake/e1 ${join(r.root, 'e1')}`,
     `mount -t xfs /dev/fake/x1 ${join(r.root, 'x1')}`,
@@ -196,7 +209,11 @@ test('a grown volume: ext4 is resized before the mount, xfs after it', async (t)
   ]);
   // Same size now: a second container's Mount checks, and grows nothing.
   await r.call('/VolumeDriver.Mount', { Name: 'x1', ID: 'b' });
-  assert.equal(r.host.changes().length, 4);
+  assert.equal(r.host.changes().length, 5);
+  // Grown while mounted: the next container's Mount grows it online (ext4: resize2fs without e2fsck).
+  r.host.devices.get('/dev/fake/e1')!.bytes = 256 * 2 ** 20;
+  await r.call('/VolumeDriver.Mount', { Name: 'e1', ID: 'b' });
+  assert.deepEqual(r.host.changes().slice(5), ['resize2fs /dev/fake/e1']);
 });
 
 test('in use on another node: Mount and Remove are refused with where; no attach is left behind', async (t) => {

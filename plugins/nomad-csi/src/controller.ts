@@ -48,8 +48,11 @@ export function controllerHandlers(csi: Csi): Handlers {
         if (published.length) {
           throw failedPrecondition(`Volume '${info.name}' is still published on ${published.join(', ')}; unpublish it first (ControllerUnpublishVolume).`);
         }
-        const inUse = info.replicas.filter((r) => r.in_use).map((r) => r.node);
-        if (inUse.length) throw failedPrecondition(`Volume '${info.name}' is in use on ${inUse.join(', ')}.`);
+        const inUse = await stillInUse(csi, info.name);
+        if (inUse.length) {
+          throw failedPrecondition(`Volume '${info.name}' is in use on ${inUse.join(', ')} (opened or mounted there); ` +
+            'unmount it there (NodeUnpublishVolume) and delete it again.');
+        }
         csi.log.info({ volume: info.name }, 'deleting volume');
         await csi.volumes.delete(info.name);
         return {};
@@ -196,6 +199,24 @@ export function controllerHandlers(csi: Csi): Handlers {
 
     ...snapshotHandlers(csi),
   };
+}
+
+/** How long DeleteVolume waits for a replica to stop being in use (linstor-csi polls too). */
+const IN_USE_WAIT_MS = 15_000;
+const IN_USE_POLL_MS = 500;
+
+/**
+ * The nodes where the volume is still in use, after waiting a little: a satellite reports "in use"
+ * with its next state report, so right after an unmount the controller may still show the old state.
+ */
+async function stillInUse(csi: Csi, name: string): Promise<string[]> {
+  const until = Date.now() + IN_USE_WAIT_MS;
+  for (;;) {
+    const info = await csi.volumes.get(name);
+    const nodes = (info?.replicas ?? []).filter((r) => r.in_use).map((r) => r.node);
+    if (nodes.length === 0 || Date.now() >= until) return nodes;
+    await new Promise((r) => setTimeout(r, IN_USE_POLL_MS));
+  }
 }
 
 /** Free space of the pools with a disk on `nodes` (all nodes when undefined), limited to `pools` if given. */

@@ -7,7 +7,8 @@
  * INFO entry of the request that caused it.
  *
  * A value the user set is never touched: the controller marks the values it set with
- * `Internal/Drbd/QuorumSetBy=linstor` on the definition. A key set on the resource group or the
+ * `Internal/Drbd/QuorumSetBy=linstor` (LINSTOR's key) and `Internal/Drbd/OnNoQuorumSetBy=linstor`
+ * on the definition. A key set on the resource group or the
  * controller, a key on the definition without that mark or with another value, or
  * `Internal/Drbd/QuorumSetBy=user` anywhere leaves the key to the user; `DrbdOptions/auto-quorum=disabled`
  * (deprecated, still honoured) turns the automatism off.
@@ -23,6 +24,8 @@ export const QUORUM = 'DrbdOptions/Resource/quorum';
 export const ON_NO_QUORUM = 'DrbdOptions/Resource/on-no-quorum';
 export const AUTO_QUORUM = 'DrbdOptions/auto-quorum';
 export const QUORUM_SET_BY = 'Internal/Drbd/QuorumSetBy';
+/** Which internal key marks each value as set by the controller (LINSTOR's QuorumSetBy, and one for on-no-quorum). */
+const MARKER: Record<string, string> = { [QUORUM]: QUORUM_SET_BY, [ON_NO_QUORUM]: 'Internal/Drbd/OnNoQuorumSetBy' };
 const BY_LINSTOR = 'linstor';
 
 /** Flags that take a replica out of every count (it is going away or not running). */
@@ -80,46 +83,38 @@ export function manageQuorum(c: Controller, rdName: string, change: Change, op: 
   const auto = rdLevelProp(c, rd, AUTO_QUORUM)?.toLowerCase();
   if (auto === 'disabled' || rdLevelProp(c, rd, QUORUM_SET_BY)?.toLowerCase() === 'user') return [];
   const resources = pendingResourcesOf(c.graph, change, rd.name);
-  const ours = rd.props[QUORUM_SET_BY] === BY_LINSTOR;
+  const markers = wantedValues(auto).map(([k]) => MARKER[k]);
   // Nothing of DRBD here and nothing of ours to clean up: leave the definition alone.
-  if (!resources.some((r) => r.layer_stack.includes('DRBD')) && !ours) return [];
+  if (!resources.some((r) => r.layer_stack.includes('DRBD')) && !markers.some((m) => rd.props[m] === BY_LINSTOR)) return [];
 
   const feasible = quorumFeasible(drbdCounts(resources));
-  const wanted: Array<[string, string]> = [[QUORUM, 'majority'], [ON_NO_QUORUM, auto === 'suspend-io' ? 'suspend-io' : 'io-error']];
   const rg = c.graph.resourceGroup(rd.resource_group_name);
   const props: Props = { ...rd.props };
   const answers: ApiCallRc[] = [];
-  /** Keys that hold a value of the automatism after this call. */
-  const owned = new Set<string>();
-  for (const [k, value] of wanted) {
+  for (const [k, value] of wantedValues(auto)) {
     // Set higher up by the user: the inherited value applies, the definition must not shadow it.
     if (rg?.props[k] !== undefined || c.graph.controller.props[k] !== undefined) continue;
     const current = props[k];
-    const mine = ours && current !== undefined && isOurValue(k, current);
+    const mine = current !== undefined && current === value && props[MARKER[k]] === BY_LINSTOR;
     if (current !== undefined && !mine) continue;
-    if (feasible) owned.add(k);
     if (feasible && current === undefined) {
       props[k] = value;
+      props[MARKER[k]] = BY_LINSTOR;
       answers.push(infoEntry('INFO_PROP_SET', op, rd.name,
         `Resource-definition property '${k}' updated from undefined to '${value}' by auto-quorum`));
-    } else if (feasible && mine && current !== value) {
-      props[k] = value;
-      answers.push(infoEntry('INFO_PROP_SET', op, rd.name,
-        `Resource-definition property '${k}' updated from '${current}' to '${value}' by auto-quorum`));
     } else if (!feasible && mine) {
       delete props[k];
+      delete props[MARKER[k]];
       answers.push(infoEntry('INFO_PROP_REMOVED', op, rd.name,
         `Resource-definition property '${k}' was removed as there are not enough resources for quorum`));
     }
   }
   if (answers.length === 0) return [];
-  if (owned.size > 0) props[QUORUM_SET_BY] = BY_LINSTOR;
-  else if (ours) delete props[QUORUM_SET_BY];
   change.put('rd', key.rd(rd.name), { ...rd, props });
   return answers;
 }
 
-/** Values the automatism itself writes (a different value on the definition is the user's). */
-function isOurValue(k: string, v: string): boolean {
-  return k === QUORUM ? v === 'majority' : v === 'io-error' || v === 'suspend-io';
+/** The values auto-quorum sets: quorum majority, and on-no-quorum from the (deprecated) auto-quorum policy. */
+function wantedValues(auto: string | undefined): Array<[string, string]> {
+  return [[QUORUM, 'majority'], [ON_NO_QUORUM, auto === 'suspend-io' ? 'suspend-io' : 'io-error']];
 }

@@ -38,6 +38,8 @@ import type { ResourceCreate } from '../../model/resource.js';
 
 export const AUTO_TIEBREAKER = 'DrbdOptions/auto-add-quorum-tiebreaker';
 const GONE_NODE = ['DELETE', 'EVICTED', 'EVACUATE'];
+/** Flags a replica loses when it is taken over as the tie-breaker instead of being deleted. */
+const TAKEN_OVER_DROPS = ['DELETE', 'DRBD_DELETE', 'EVACUATE'];
 
 export interface AutomatismContext {
   /** Operation of the request (for the ret_code bits of the entries). */
@@ -142,11 +144,13 @@ function takeOver(c: Controller, rd: ResourceDefinitionRecord, deleted: Resource
   if (!spots(c, rd, change, [], [node.name]).length) return undefined;
   const pool = disklessPoolOn(c, node, groupFilter(c, rd));
   if (!pool) return undefined;
+  // A replica that was moving away (migrate_from) stops moving: it stays, as the tie-breaker.
+  const props = Object.fromEntries(Object.entries(deleted.props).filter(([k]) => !k.startsWith('Internal/Evacuate/')));
   const kept: ResourceRecord = {
     ...deleted,
-    flags: normaliseRscFlags([...deleted.flags.filter((f) => f !== 'DELETE' && f !== 'DRBD_DELETE'), 'DISKLESS', 'DRBD_DISKLESS', 'TIE_BREAKER']),
+    flags: normaliseRscFlags([...deleted.flags.filter((f) => !TAKEN_OVER_DROPS.includes(f)), 'DISKLESS', 'DRBD_DISKLESS', 'TIE_BREAKER']),
     volumes: deleted.volumes.map((v) => ({ ...v, storage_pool_name: pool })),
-    props: { ...deleted.props, StorPoolName: pool },
+    props: { ...props, StorPoolName: pool },
   };
   change.put('rsc', key.rsc(kept.name, kept.node_name), kept);
   return [entry('INFO_TIE_BREAKER_TAKEOVER', op, kept,
