@@ -250,14 +250,16 @@ test('placement and data lifecycle on three FILE_THIN nodes', { timeout: 900_000
   const srcNode = 'node2';
   const first = randomBytes(MiB);
   let snapshotTaken = false;
+  let sourceReady = false;
 
   await t.test('snapshot -> write more -> rollback restores the old bytes', { timeout: 300_000 }, async () => {
     await api(cluster, 'POST', '/v1/resource-definitions', { resource_definition: { name: SRC, layer_data: [{ type: 'STORAGE' }] } }, 201);
-    await api(cluster, 'POST', `/v1/resource-definitions/${SRC}/volume-definitions`, { volume_definition: { size_kib: SIZE_MIB * 1024 } }, 201);
+    await api(cluster, 'POST', `/v1/resource-definitions/${SRC}/volume-definitions`, { volume_definition: { size_kib: SIZE_MIB * 1024 } }, 200);
     await api(cluster, 'POST', `/v1/resource-definitions/${SRC}/resources`, [
       { resource: { node_name: srcNode, props: { StorPoolName: 'DfltStorPool' } } },
     ], 201);
     const vol = await readyVolume(cluster, SRC, srcNode);
+    sourceReady = true;
     assertBytes(readDevice(vol.device, SIZE_MIB), image(SIZE_MIB, []), 'a new thin volume reads as zeros');
     writeDevice(vol.device, first, 0, scratch);
     assertBytes(readDevice(vol.device, 1), first, 'the first pattern is on the device');
@@ -307,6 +309,7 @@ test('placement and data lifecycle on three FILE_THIN nodes', { timeout: 900_000
 
   // ---------------------------------------------------------------------------------------------
   await t.test('clone holds the source\'s bytes', { timeout: 300_000 }, async () => {
+    assert.ok(sourceReady, `resource ${SRC} exists (snapshot step)`);
     const src = await readyVolume(cluster, SRC, srcNode);
     const third = randomBytes(MiB);
     writeDevice(src.device, third, 4, scratch);

@@ -64,6 +64,8 @@ export const configSchema = z.object({
   resource_group: resourceGroup.optional(),
   /** How long Mount waits for the volume's device on this node, seconds. */
   attach_timeout_s: z.number().positive().max(3600).default(120),
+  /** How long Mount waits for the satellite's file system to show on a new volume's device, seconds. */
+  format_wait_s: z.number().min(0).max(3600).default(15),
 }).strict().superRefine((c, ctx) => {
   // An unknown option or a bad value in the defaults is a configuration error, found before start.
   try {

@@ -39,8 +39,6 @@ export interface DriverDeps {
 
 /** The directory containers get: a subdirectory, so lost+found stays out of sight (as linstor-docker-volume did). */
 const DATA_DIR = 'data';
-/** How long Mount waits for the satellite's file system to show on a fresh device. */
-const FS_WAIT_MS = 15_000;
 
 const same = (a: string, b: string): boolean => a.toUpperCase() === b.toUpperCase();
 
@@ -131,10 +129,11 @@ export class VolumeDriver {
     const hadReplica = info.replicas.some((r) => same(r.node, nodeName));
     const attached = (previous?.attached ?? false) || !hadReplica;
 
-    const device = await volumes.attach(name, nodeName, { timeoutMs: this.d.config.attach_timeout_s * 1000 });
     const dir = this.mountDir(name);
     let mounted = false;
+    let device: string;
     try {
+      device = await volumes.attach(name, nodeName, { timeoutMs: this.d.config.attach_timeout_s * 1000 });
       const type = await this.waitForFileSystem(name, device, info.props[FS_TYPE_PROP]);
       // ext4 grows before it is mounted (see FileSystems.growIfSmaller); xfs can only grow mounted.
       if (type === 'ext4') await this.grow(name, device, type, undefined);
@@ -146,6 +145,7 @@ export class VolumeDriver {
       if (type === 'xfs') await this.grow(name, device, type, dir);
       await this.d.state.set(name, { device, fs: type, dir, callers: [id], attached, mounted_at: Date.now() });
     } catch (err) {
+      // Also after a failed attach: a diskless replica it added (then timed out on) is removed again.
       await this.undoMount(name, dir, mounted, attached);
       throw err;
     }
@@ -218,7 +218,7 @@ export class VolumeDriver {
 
   /** The satellite formats a new volume right after creating it; a diskless attach may see it a moment later. */
   private async waitForFileSystem(name: string, device: string, wanted: string | undefined): Promise<string> {
-    const until = Date.now() + FS_WAIT_MS;
+    const until = Date.now() + this.d.config.format_wait_s * 1000;
     for (;;) {
       const type = await this.d.fs.typeOf(device);
       if (type) {

@@ -113,7 +113,7 @@ test('docker-volume.conf reader: missing file is no defaults, a bad value is ref
 test('config schema: defaults, strict keys, absolute paths, defaults table checked like request options', () => {
   assert.deepEqual(configSchema.parse({}), {
     driver: 'linstor', socket_dir: '/run/docker/plugins', mount_root: '/var/lib/storhub/docker/mounts',
-    conf_file: '/etc/linstor/docker-volume.conf', defaults: {}, attach_timeout_s: 120,
+    conf_file: '/etc/linstor/docker-volume.conf', defaults: {}, attach_timeout_s: 120, format_wait_s: 15,
   });
   const c = configSchema.parse({ driver: 'storhub', conf_file: '', defaults: { replicas: 2, nodes: ['a', 'b'], disklessonremaining: true } });
   assert.deepEqual(c.defaults, { replicas: '2', nodes: 'a b', disklessonremaining: 'true' });

@@ -35,7 +35,7 @@ async function rig(t: TestContext, config: Record<string, unknown> = {}): Promis
   const host = new FakeHost();
   const stateDir = join(dir, 'state');
   const root = join(dir, 'mounts');
-  const cfg = { driver: 'linstor-test', socket_dir: join(dir, 'plugins'), mount_root: root, conf_file: '', ...config };
+  const cfg = { driver: 'linstor-test', socket_dir: join(dir, 'plugins'), mount_root: root, conf_file: '', format_wait_s: 0.2, ...config };
   const r: Rig = {
     dir, sock: join(dir, 'plugins', 'linstor-test.sock'), root, stateDir, ops, host,
     plugin: createDockerVolumePlugin(),
@@ -244,9 +244,18 @@ test('Mount errors: no diskless attach (STORAGE only) is VolumeOps\' message; an
   assert.equal(failed.status, 500);
   assert.match(failed.body.Err, /^mount -t ext4 \/dev\/fake\/bad .*: exit code 32: mount: wrong fs type/);
   // The diskless replica the failed Mount added is released again; nothing is recorded.
-  assert.deepEqual(r.ops.of('release'), [['bad', 'node-a']]);
+  assert.deepEqual(r.ops.of('release'), [['local', 'node-a'], ['bad', 'node-a']]);
   assert.deepEqual((await r.call('/VolumeDriver.Path', { Name: 'bad' })).body, { Mountpoint: '' });
   assert.equal(existsSync(join(r.root, 'bad')), false);
+
+  // No file system on the device (format_wait_s = 0.2 in this rig): the error names FileSystem/Type.
+  r.ops.add({ name: 'blank', size_kib: 65536, props: { ...MARK, 'FileSystem/Type': 'xfs' }, replicas: [{ node: 'node-a', diskless: false, device_path: '/dev/fake/blank' }] });
+  r.host.device('/dev/fake/blank', 64 * 2 ** 20);
+  const blank = await r.call('/VolumeDriver.Mount', { Name: 'blank', ID: 'x' });
+  assert.deepEqual([blank.status, blank.body.Err], [500, 'volume "blank" has no file system on /dev/fake/blank: the satellite formats a new volume once, ' +
+    "when FileSystem/Type is set (it is xfs; check the satellite's log)"]);
+  assert.equal(r.host.changes().some((c) => c.startsWith('mount ')), true, 'only the earlier failed mount');
+  assert.equal(r.host.changes().filter((c) => c.includes('blank')).length, 0);
 });
 
 test('Remove: deletes the volume (VolumeOps deletes its snapshots too); a missing volume is fine; foreign ones are refused', async (t) => {

@@ -18,6 +18,7 @@ import { placementRoutes } from './placement.js';
 import { satelliteLifecycleRoutes } from './satellite-lifecycle.js';
 import { encryptionRoutes } from './encryption.js';
 import { externalFileRoutes } from './external-files.js';
+import { nodeOperationRoutes } from './node-operations.js';
 import { storhubPluginRoutes } from './storhub-plugins.js';
 import { snapshotRoutes } from './snapshots.js';
 
@@ -41,4 +42,5 @@ export const ROUTES: Array<(app: FastifyInstance, deps: ApiDeps) => void> = [
   externalFileRoutes,
   storhubPluginRoutes,
   snapshotRoutes,
+  nodeOperationRoutes,
 ];

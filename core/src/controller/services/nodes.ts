@@ -14,6 +14,7 @@ import { Change } from '../change.js';
 import type { Controller } from '../controller.js';
 import { key } from '../graph.js';
 import { rc } from '../responses.js';
+import { drbdAutomatismsFor } from './tiebreaker.js';
 import { isIP } from 'node:net';
 
 const what = (name: string) => `node '${name}'`;
@@ -118,8 +119,10 @@ export class NodeService {
     for (const p of this.c.graph.poolsOf(name)) change.delete('sp', key.sp(node.name, p.name));
     this.dropConnections(node.name, change);
     change.delete('node', key.node(name));
+    // The definitions that lost a replica: their tie-breaker and quorum follow in the same change.
+    const automatisms = drbdAutomatismsFor(this.c, this.c.graph.resourcesOn(name).map((r) => r.name), change, 'DELETE');
     this.c.commit(change);
-    return [...answers, rc.deleted('NODE', what(node.name), refs(node.name), node.uuid)];
+    return [...answers, rc.deleted('NODE', what(node.name), refs(node.name), node.uuid), ...automatisms];
   }
 
   reconnect(names: string[]): ApiCallRc[] {
