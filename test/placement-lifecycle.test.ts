@@ -5,8 +5,9 @@
  *  1. The user's guide §2.9 workflow with the `storhub` CLI: a resource group (place count 2), a volume
  *     group, 20 resources spawned from it, each with 2 UpToDate replicas on distinct nodes; a group
  *     property set afterwards reaches all 20 through inheritance.
- *  2. Evacuating a node: replacements are placed before the old replicas go, the node ends up empty
- *     (no resource, no loop device, no file), and `restore` makes it a placement target again.
+ *  2. Evacuating a node: it takes no new resources, replacements are placed before the old replicas
+ *     go, the node ends up empty (no resource, no loop device, no file), and `restore` makes it a
+ *     placement target again.
  *  3. Snapshot -> write more -> rollback: the device holds the snapshot's bytes again.
  *  4. Restoring the snapshot into a new resource definition: its device holds the snapshot's bytes.
  *  5. Cloning: the clone's device holds the source's bytes.
@@ -136,8 +137,6 @@ test('placement and data lifecycle on three FILE_THIN nodes', { timeout: 900_000
       const def = await api(cluster, 'GET', `/v1/resource-definitions/${rd}`, undefined, 200);
       assert.equal(def.resource_group_name, GROUP, `${rd} belongs to the group`);
     }
-    // Every node got some: the autoplacer spreads by free space.
-    for (const n of NODES) assert.ok(SPAWNED.some((rd) => placed.get(rd)!.some((r) => r.node_name === n)), `${n} holds replicas`);
 
     // Before: no satellite has the key for any of them.
     for (const n of NODES) for (const [name, props] of satelliteProps(n)) assert.equal(props[GROUP_PROP], undefined, `${name} on ${n} before`);
@@ -168,39 +167,57 @@ test('placement and data lifecycle on three FILE_THIN nodes', { timeout: 900_000
   });
 
   // ---------------------------------------------------------------------------------------------
-  await t.test('evacuate a node: replacements first, then the old replicas go; restore', { timeout: 300_000 }, async () => {
-    const before = await placement();
+  // Evacuation, in three parts that each report on their own: the request and what it means for new
+  // placements, the moves of the replicas, and the restore.
+  const before = new Map<string, any[]>();
+  let evacuating: string | undefined;
+  let affected: string[] = [];
+  let rightAway: Map<string, any[]> | undefined;
+  let evacuateAnswer: any[] = [];
+  const nodesOf = (p: Map<string, any[]>, rd: string) => (p.get(rd) ?? []).map((r) => r.node_name as string).sort();
+
+  await t.test('evacuate: the node is marked and takes no new resources', { timeout: 120_000 }, async () => {
+    for (const [k, v] of await placement()) before.set(k, v);
     // The node holding the most replicas (ties: the first name).
     const count = (n: string) => SPAWNED.filter((rd) => before.get(rd)?.some((r) => r.node_name === n)).length;
     const node = [...NODES].sort((a, b) => count(b) - count(a) || a.localeCompare(b))[0];
-    const others = NODES.filter((n) => n !== node);
-    const affected = SPAWNED.filter((rd) => before.get(rd)!.some((r) => r.node_name === node));
-    const untouched = SPAWNED.filter((rd) => !affected.includes(rd));
+    affected = SPAWNED.filter((rd) => before.get(rd)?.some((r) => r.node_name === node));
     assert.ok(affected.length > 0, `${node} holds replicas`);
 
     const res = await call(cluster, 'PUT', `/v1/nodes/${node}/evacuate`);
+    rightAway = await placement();
     assert.equal(res.status, 200, `PUT /v1/nodes/${node}/evacuate: HTTP ${res.status} ${res.text}`);
+    evacuating = node;
     assert.ok(Array.isArray(res.body), `an ApiCallRc list: ${res.text}`);
     assert.deepEqual(res.body.filter((e: any) => severityOf(BigInt(e.ret_code)) === 'error'), [], 'no error entries');
+    evacuateAnswer = res.body;
+    const flagged = await api(cluster, 'GET', `/v1/nodes/${node}`, undefined, 200);
+    assert.ok(flagged.flags?.includes('EVACUATE'), `${node} is marked EVACUATE: ${JSON.stringify(flagged.flags)}`);
 
-    // Replacements are placed first: every affected definition has a replica on each other node right
-    // away, and at no point afterwards has the old one gone before both others exist.
-    const nodesOf = (p: Map<string, any[]>, rd: string) => (p.get(rd) ?? []).map((r) => r.node_name as string);
-    const rightAway = await placement();
+    await api(cluster, 'POST', `/v1/resource-groups/${GROUP}/spawn`, { resource_definition_name: 'during_evacuation', volume_sizes: [8 * 1024] }, 201);
+    assert.deepEqual(nodesOf(await placement(), 'during_evacuation'), NODES.filter((n) => n !== node), 'placed on the two other nodes');
+  });
+
+  await t.test('evacuate: replacements first, then the old replicas go, nothing left on the node', { timeout: 300_000 }, async () => {
+    assert.ok(evacuating && rightAway, 'the node is evacuating (previous step)');
+    const node = evacuating;
+    const others = NODES.filter((n) => n !== node);
+    const untouched = SPAWNED.filter((rd) => !affected.includes(rd));
+    assert.deepEqual(evacuateAnswer.filter((e: any) => severityOf(BigInt(e.ret_code)) === 'warn').map((e: any) => e.message), [],
+      'no warnings: with three nodes and place count 2 every replica has a replacement');
+    // Replacements are placed first: the evacuate request itself put a replica of every affected
+    // definition on each other node, and at no point since has the old one gone before both exist.
     for (const rd of affected) {
-      assert.deepEqual(others.filter((o) => !nodesOf(rightAway, rd).includes(o)), [],
-        `${rd}: the replacement is placed by the evacuate request (has ${nodesOf(rightAway, rd).join(', ')})`);
+      assert.deepEqual(others.filter((o) => !nodesOf(rightAway!, rd).includes(o)), [],
+        `${rd}: the replacement is placed by the evacuate request (right after it: ${nodesOf(rightAway!, rd).join(', ')})`);
     }
     const violations: string[] = [];
-    const observe = (p: Map<string, any[]>) => {
+    const done = await until(`${node} evacuated`, async () => {
+      const p = await placement();
       for (const rd of affected) {
         const nodes = nodesOf(p, rd);
         if (!nodes.includes(node) && !others.every((o) => nodes.includes(o))) violations.push(`${rd}: ${nodes.join(',')}`);
       }
-    };
-    const done = await until(`${node} evacuated`, async () => {
-      const p = await placement();
-      observe(p);
       const ok = affected.every((rd) => {
         const rs = p.get(rd) ?? [];
         return rs.length === 2 && rs.every((r) => others.includes(r.node_name) && uptodate(r) && !r.flags?.includes('DELETE'));
@@ -211,12 +228,8 @@ test('placement and data lifecycle on three FILE_THIN nodes', { timeout: 900_000
       return `${JSON.stringify(affected.map((rd) => [rd, (p.get(rd) ?? []).map((r) => [r.node_name, r.flags, r.volumes?.[0]?.state?.disk_state])]))}\n${output()}`;
     });
     assert.deepEqual(violations, [], 'the replacements exist before the evacuated replicas are removed');
-    for (const rd of affected) {
-      assert.deepEqual(done.get(rd)!.map((r) => r.node_name).sort(), others, `${rd}: 2 diskful replicas on ${others.join(' and ')}`);
-    }
-    for (const rd of untouched) {
-      assert.deepEqual(done.get(rd)!.map((r) => r.node_name).sort(), before.get(rd)!.map((r) => r.node_name).sort(), `${rd} was not moved`);
-    }
+    for (const rd of affected) assert.deepEqual(nodesOf(done, rd), others, `${rd}: 2 diskful replicas on ${others.join(' and ')}`);
+    for (const rd of untouched) assert.deepEqual(nodesOf(done, rd), nodesOf(before, rd), `${rd} was not moved`);
     assert.deepEqual(await api(cluster, 'GET', `/v1/view/resources?nodes=${node}`), [], `${node} holds no resource`);
 
     // Nothing of them is left on the node: no loop device, no backing file.
@@ -225,14 +238,16 @@ test('placement and data lifecycle on three FILE_THIN nodes', { timeout: 900_000
       const files = readdirSync(storage(node)).filter((f) => affected.some((rd) => f.startsWith(`${rd}_`)));
       return loops.length === 0 && files.length === 0 ? true : undefined;
     }, 60_000, () => `loops ${JSON.stringify(loopsUnder(storage(node)))}, files ${readdirSync(storage(node)).join(',')}`);
+  });
 
-    const flagged = await api(cluster, 'GET', `/v1/nodes/${node}`, undefined, 200);
-    assert.ok(flagged.flags?.includes('EVACUATE'), `${node} is marked EVACUATE: ${JSON.stringify(flagged.flags)}`);
+  await t.test('restore: the node takes resources again', { timeout: 180_000 }, async () => {
+    assert.ok(evacuating, 'the node is evacuating (previous step)');
+    const node = evacuating;
     const restored = await call(cluster, 'PUT', `/v1/nodes/${node}/restore`);
     assert.equal(restored.status, 200, `PUT /v1/nodes/${node}/restore: HTTP ${restored.status} ${restored.text}`);
+    evacuating = undefined;
     const back = await api(cluster, 'GET', `/v1/nodes/${node}`, undefined, 200);
     assert.ok(!back.flags?.includes('EVACUATE'), `${node} is no longer evacuating: ${JSON.stringify(back.flags)}`);
-
     // A target again: three replicas need every node.
     await api(cluster, 'POST', `/v1/resource-groups/${GROUP}/spawn`, {
       resource_definition_name: 'after_restore', volume_sizes: [8 * 1024], select_filter: { place_count: 3 },
@@ -243,6 +258,8 @@ test('placement and data lifecycle on three FILE_THIN nodes', { timeout: 900_000
     }, 120_000, async () => JSON.stringify(await volumesOf(cluster, 'after_restore')));
     assert.deepEqual(three.map((v) => v.node).sort(), NODES);
   });
+  // Whatever failed above, the data steps below must not run against an evacuating node.
+  if (evacuating) await call(cluster, 'PUT', `/v1/nodes/${evacuating}/restore`);
 
   // ---------------------------------------------------------------------------------------------
   const SRC = 'snapdata';

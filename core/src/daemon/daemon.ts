@@ -17,6 +17,7 @@ import { ensureLocalNode } from './local-node.js';
 import { SatelliteManager } from '../controller/satellites/manager.js';
 import { startSatelliteNode, type RunningSatellite } from './satellite-node.js';
 import { AutoSnapshotTask } from '../controller/tasks/auto-snapshot.js';
+import { startControllerTasks, type ControllerTasks } from '../controller/tasks/controller-tasks.js';
 import type { PluginHost } from '../plugin/host.js';
 import type { LoadAdapter } from '../plugin/loader.js';
 import { pluginHostFor } from './plugins.js';
@@ -65,6 +66,7 @@ export async function startDaemon(config: Config, role: Role, logger: Logger, op
   let app: FastifyInstance | undefined;
   let satellites: SatelliteManager | undefined;
   let autoSnapshots: AutoSnapshotTask | undefined;
+  let nodeTasks: ControllerTasks | undefined;
   try {
     const controller = new Controller({ store, logger, nodeName: config.node.name });
     // Connections to every satellite (nodes of type CONTROLLER have none); the API shows their state.
@@ -73,6 +75,8 @@ export async function startDaemon(config: Config, role: Role, logger: Logger, op
     // Scheduled snapshots (AutoSnapshot/RunEvery) run while the satellites are connected to.
     autoSnapshots = new AutoSnapshotTask(controller);
     autoSnapshots.start();
+    // Auto-evict, BalanceResources, and deleting moved replicas once their replacements synced.
+    nodeTasks = startControllerTasks(controller, { logger });
     // Plugins talk to this API (unless [plugins] controllers says otherwise); a failed one shows in /health.
     const plugins = pluginHostFor(config, logger, () => (url ? [url] : undefined), opts.loadPlugin);
     app = await buildApi({
@@ -104,6 +108,7 @@ export async function startDaemon(config: Config, role: Role, logger: Logger, op
     const served = app;
     const connections = satellites;
     const scheduled = autoSnapshots;
+    const background = nodeTasks;
     let closing: Promise<void> | undefined;
     return {
       app: served,
@@ -116,13 +121,14 @@ export async function startDaemon(config: Config, role: Role, logger: Logger, op
         // Then the satellite connections (a confirmation from a satellite commits too), then the
         // local satellite (it leaves every device as it is), then the store.
         // Plugins first, while the API still answers their last calls.
-        closing ??= plugins.stop().finally(() => served.close()).finally(() => scheduled.stop()).finally(() => connections.stop()).finally(() => local?.close()).finally(() => store.close());
+        closing ??= plugins.stop().finally(() => served.close()).finally(() => scheduled.stop()).finally(() => background.stop()).finally(() => connections.stop()).finally(() => local?.close()).finally(() => store.close());
         return closing;
       },
     };
   } catch (err) {
     await app?.close().catch((closeErr: unknown) => log.error({ err: closeErr }, 'closing the API after a failed start'));
     autoSnapshots?.stop();
+    nodeTasks?.stop();
     await satellites?.stop();
     await local?.close().catch((closeErr: unknown) => log.error({ err: closeErr }, 'closing the satellite after a failed start'));
     store.close();

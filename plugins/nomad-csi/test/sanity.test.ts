@@ -94,6 +94,27 @@ test('CSI sanity: idempotency and error codes', { timeout: 600_000 }, async (t) 
     assert.equal(await cc.code('Controller', 'ControllerGetVolume', { volume_id: 'huge-vol' }), 'NOT_FOUND');
   });
 
+  await t.test('topology: requirements pick the nodes; one nobody can meet is RESOURCE_EXHAUSTED; capacity per segment', async () => {
+    const here = { segments: { 'linbit.com/hostname': NODE } };
+    const there = { segments: { 'linbit.com/hostname': OTHER } };
+    const a = await cc.call('Controller', 'CreateVolume', { ...vol('topo-a'), accessibility_requirements: { requisite: [here, there], preferred: [here] } });
+    assert.deepEqual(a.volume.accessible_topology, [here]);
+    // FollowTopology by pool segment: only this node has DfltStorPool (the other has no pools).
+    const b = await cc.call('Controller', 'CreateVolume', {
+      ...vol('topo-b', 16 * MiB, { ...PARAMS, placementPolicy: 'FollowTopology' }),
+      accessibility_requirements: { preferred: [{ segments: { 'linbit.com/sp-DfltStorPool': 'true' } }] },
+    });
+    assert.deepEqual(b.volume.accessible_topology, [here]);
+    const none = await cc.failure('Controller', 'CreateVolume', { ...vol('topo-c'), accessibility_requirements: { requisite: [there] } });
+    assert.equal(none.code, 'RESOURCE_EXHAUSTED', none.details);
+    assert.equal(await cc.code('Controller', 'ControllerGetVolume', { volume_id: 'topo-c' }), 'NOT_FOUND');
+    const manual = await cc.call('Controller', 'CreateVolume', vol('topo-m', 16 * MiB, { ...PARAMS, nodeList: NODE }));
+    assert.deepEqual(manual.volume.accessible_topology, [here]);
+    assert.ok(Number((await cc.call('Controller', 'GetCapacity', { parameters: PARAMS, accessible_topology: here })).available_capacity) > 64 * MiB);
+    assert.equal((await cc.call('Controller', 'GetCapacity', { parameters: PARAMS, accessible_topology: there })).available_capacity, '0');
+    for (const id of ['topo-a', 'topo-b', 'topo-m']) await cc.call('Controller', 'DeleteVolume', { volume_id: id });
+  });
+
   await t.test('DeleteVolume: no id is INVALID_ARGUMENT, unknown ids and repeats succeed', async () => {
     assert.equal(await cc.code('Controller', 'DeleteVolume', {}), 'INVALID_ARGUMENT');
     assert.deepEqual(await cc.call('Controller', 'DeleteVolume', { volume_id: 'never-was' }), {});
