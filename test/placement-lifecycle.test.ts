@@ -198,46 +198,31 @@ test('placement and data lifecycle on three FILE_THIN nodes', { timeout: 900_000
     assert.deepEqual(nodesOf(await placement(), 'during_evacuation'), NODES.filter((n) => n !== node), 'placed on the two other nodes');
   });
 
-  await t.test('evacuate: replacements first, then the old replicas go, nothing left on the node', { timeout: 300_000 }, async () => {
+  // Without DRBD (no kernel module here) nothing can copy a replica's data to another node, so a
+  // "replacement" would be an empty volume: evacuation keeps such replicas and says so for each one.
+  // Moving replicas for real (DRBD resync, replacements first) is covered by the node-operations tests
+  // on synthetic clusters with DRBD.
+  await t.test('evacuate without DRBD: every replica stays, with a warning naming it, devices intact', { timeout: 300_000 }, async () => {
     assert.ok(evacuating && rightAway, 'the node is evacuating (previous step)');
     const node = evacuating;
-    const others = NODES.filter((n) => n !== node);
-    const untouched = SPAWNED.filter((rd) => !affected.includes(rd));
-    assert.deepEqual(evacuateAnswer.filter((e: any) => severityOf(BigInt(e.ret_code)) === 'warn').map((e: any) => e.message), [],
-      'no warnings: with three nodes and place count 2 every replica has a replacement');
-    // Replacements are placed first: the evacuate request itself put a replica of every affected
-    // definition on each other node, and at no point since has the old one gone before both exist.
+    const warnings = evacuateAnswer.filter((e: any) => severityOf(BigInt(e.ret_code)) === 'warn').map((e: any) => String(e.message));
     for (const rd of affected) {
-      assert.deepEqual(others.filter((o) => !nodesOf(rightAway!, rd).includes(o)), [],
-        `${rd}: the replacement is placed by the evacuate request (right after it: ${nodesOf(rightAway!, rd).join(', ')})`);
+      assert.ok(warnings.some((w) => w.includes(`'${rd}'`)), `a warning names ${rd}: ${JSON.stringify(warnings)}`);
     }
-    const violations: string[] = [];
-    const done = await until(`${node} evacuated`, async () => {
-      const p = await placement();
-      for (const rd of affected) {
-        const nodes = nodesOf(p, rd);
-        if (!nodes.includes(node) && !others.every((o) => nodes.includes(o))) violations.push(`${rd}: ${nodes.join(',')}`);
-      }
-      const ok = affected.every((rd) => {
-        const rs = p.get(rd) ?? [];
-        return rs.length === 2 && rs.every((r) => others.includes(r.node_name) && uptodate(r) && !r.flags?.includes('DELETE'));
-      });
-      return ok ? p : undefined;
-    }, 180_000, async () => {
-      const p = await placement();
-      return `${JSON.stringify(affected.map((rd) => [rd, (p.get(rd) ?? []).map((r) => [r.node_name, r.flags, r.volumes?.[0]?.state?.disk_state])]))}\n${output()}`;
-    });
-    assert.deepEqual(violations, [], 'the replacements exist before the evacuated replicas are removed');
-    for (const rd of affected) assert.deepEqual(nodesOf(done, rd), others, `${rd}: 2 diskful replicas on ${others.join(' and ')}`);
-    for (const rd of untouched) assert.deepEqual(nodesOf(done, rd), nodesOf(before, rd), `${rd} was not moved`);
-    assert.deepEqual(await api(cluster, 'GET', `/v1/view/resources?nodes=${node}`), [], `${node} holds no resource`);
-
-    // Nothing of them is left on the node: no loop device, no backing file.
-    await until(`${node}'s loop devices and files gone`, async () => {
-      const loops = loopsUnder(storage(node)).filter((d) => affected.some((rd) => d['back-file'].includes(`/${rd}_`)));
-      const files = readdirSync(storage(node)).filter((f) => affected.some((rd) => f.startsWith(`${rd}_`)));
-      return loops.length === 0 && files.length === 0 ? true : undefined;
-    }, 60_000, () => `loops ${JSON.stringify(loopsUnder(storage(node)))}, files ${readdirSync(storage(node)).join(',')}`);
+    assert.equal(warnings.length, affected.length, 'one warning per replica on the node, nothing else');
+    // Nothing moves, now or a little later (the satellites have had time to act).
+    await new Promise((r) => setTimeout(r, 3000));
+    const later = await placement();
+    for (const rd of SPAWNED) {
+      assert.deepEqual(nodesOf(rightAway!, rd), nodesOf(before, rd), `${rd}: not moved by the request`);
+      assert.deepEqual(nodesOf(later, rd), nodesOf(before, rd), `${rd}: not moved afterwards`);
+    }
+    for (const rd of affected) {
+      const r = (later.get(rd) ?? []).find((x) => x.node_name === node);
+      assert.ok(r && uptodate(r) && !r.flags?.includes('DELETE'), `${rd} on ${node} is still UpToDate and not being deleted`);
+    }
+    const loops = loopsUnder(storage(node)).filter((d) => affected.some((rd) => d['back-file'].includes(`/${rd}_`)));
+    assert.equal(loops.length, affected.length, `${node} still has a loop device for each of its replicas`);
   });
 
   await t.test('restore: the node takes resources again', { timeout: 180_000 }, async () => {

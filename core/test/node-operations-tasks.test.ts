@@ -7,6 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AutoEvictTask } from '../src/controller/tasks/auto-evict.js';
 import { BalanceTask } from '../src/controller/tasks/balance.js';
+import { Change } from '../src/controller/change.js';
+import { key } from '../src/controller/graph.js';
 import { addNode, addRd, ok } from './resource-fixtures.js';
 import { cluster, codeList, layout, nodeFlags, TB } from './node-operations-fixtures.js';
 
@@ -47,8 +49,9 @@ test('auto-evict: offline longer than AutoEvictAfterTime -> EVICTED, replicas re
   rt.setNode('n4', { connection_status: 'OFFLINE' });
   task.tick();
   t.advance(61 * MIN);
-  assert.deepEqual(codeList(task.tick()), ['warn:1017', 'success:2', 'warn:1002']);
-  assert.deepEqual(Object.keys(layout(api, 'r1')), ['n1', 'n2', 'n5'].slice(0, 2).concat(layout(api, 'r1').n5 ? ['n5'] : []));
+  // n4's replica goes without replacement; two diskful are left, so the tie-breaker comes to n5 (INFO 10003).
+  assert.deepEqual(codeList(task.tick()), ['warn:1017', 'success:2', 'warn:1002', 'info:10003']);
+  assert.deepEqual(layout(api, 'r1'), { n1: [], n2: [], n5: TB });
   assert.deepEqual(nodeFlags(api, 'n4'), ['EVICTED']);
   await api.close();
 });
@@ -134,10 +137,14 @@ test('BalanceResources: adds the replicas a definition lacks for its group place
   assert.deepEqual(task.tick(), []);
   t.advance(2 * 3600_000);
   await ok(api, 'POST', `${R}/fresh/resources`, [{ resource: { node_name: 'n3' } }]);
+  // Created "now" on the task's clock (records carry the wall clock).
+  const fresh = api.controller.graph.resource('fresh', 'n3')!;
+  api.controller.commit(new Change().put('rsc', key.rsc('fresh', 'n3'), { ...fresh, create_timestamp: t.now() }));
   const done = task.tick();
-  // r1: its tie-breaker node gets the disk (the autoplacer converts it); quorum was set already.
-  assert.deepEqual(codeList(done), ['success:3', 'success:1']);
-  assert.deepEqual(layout(api, 'r1'), { n1: [], n2: [], n3: [] });
+  // r1 gets its third replica on n4 (n3 holds more now: 'fresh'); with three diskful the tie-breaker
+  // on n3 goes (INFO 10004); quorum was set already.
+  assert.deepEqual(codeList(done), ['success:1', 'success:1', 'info:10004']);
+  assert.deepEqual(layout(api, 'r1'), { n1: [], n2: [], n3: ['DELETE', ...TB], n4: [] });
   assert.equal(Object.keys(layout(api, 'big')).length, 4, 'never removes');
   assert.equal(Object.keys(layout(api, 'fresh')).length, 1, 'a fresh replica is in its grace period');
 
@@ -146,6 +153,7 @@ test('BalanceResources: adds the replicas a definition lacks for its group place
   assert.deepEqual(task.tick(), []);
   assert.equal(Object.keys(layout(api, 'fresh')).length, 1);
   await ok(api, 'POST', '/v1/controller/properties', { delete_props: ['BalanceResourcesEnabled'] });
+  t.advance(2 * 3600_000);
   task.tick();
   assert.deepEqual(Object.values(layout(api, 'fresh')).filter((f) => !f.includes('TIE_BREAKER')).length, 3);
   assert.ok(!Object.values(layout(api, 'fresh')).some((f) => f.join() === TB.join()));

@@ -21,8 +21,13 @@ export interface ApiOptions {
   logger: Logger;
   /** Serve the OpenAPI UI (on by default). */
   ui?: boolean;
-  /** Extra checks for /health, e.g. plugin state. */
+  /** Checks whose problems make /health answer 500 (the controller itself cannot serve). */
   healthChecks?: Array<() => string | undefined>;
+  /**
+   * Problems /health reports in its body while still answering 200, e.g. a failed plugin: clients
+   * such as Proxmox use /health to decide whether the controller is reachable at all.
+   */
+  healthNotes?: Array<() => string | undefined>;
   /** The plugin host, for GET /v1/storhub/plugins. */
   plugins?: ApiDeps['plugins'];
 }
@@ -68,9 +73,10 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.get('/health', { schema: { hide: true } }, async (_req, reply) => {
-    const problems = (opts.healthChecks ?? []).map((check) => check()).filter((p): p is string => !!p);
+    const collect = (checks: Array<() => string | undefined> = []) => checks.map((check) => check()).filter((p): p is string => !!p);
+    const problems = collect(opts.healthChecks);
     if (problems.length > 0) return reply.code(500).type('text/plain').send(problems.join('\n'));
-    return reply.code(200).type('text/plain').send('');
+    return reply.code(200).type('text/plain').send(collect(opts.healthNotes).join('\n'));
   });
 
   const deps: ApiDeps = { controller: opts.controller, plugins: opts.plugins };

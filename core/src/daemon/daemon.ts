@@ -80,7 +80,7 @@ export async function startDaemon(config: Config, role: Role, logger: Logger, op
     // Plugins talk to this API (unless [plugins] controllers says otherwise); a failed one shows in /health.
     const plugins = pluginHostFor(config, logger, () => (url ? [url] : undefined), opts.loadPlugin);
     app = await buildApi({
-      controller, logger: logger.child({ component: 'api' }), plugins, healthChecks: [() => plugins.healthProblem()],
+      controller, logger: logger.child({ component: 'api' }), plugins, healthNotes: [() => plugins.healthProblem()],
     });
     await app.ready();
     if (role === 'combined') {

@@ -137,7 +137,8 @@ export class PluginHost {
         const live = inst.adapter.status();
         if (live.state) out.state = live.state;
         if (live.endpoint) out.endpoint = live.endpoint;
-        if (live.message) out.message = live.message;
+        // The host's own note (e.g. a rejected reload) stays visible next to the plugin's.
+        if (live.message) out.message = out.message ? `${out.message}; ${live.message}` : live.message;
       } catch (err) {
         out.message = `status() failed: ${(err as Error).message}`;
       }

@@ -28,8 +28,8 @@ export const QUORUM_SET_BY = 'Internal/Drbd/QuorumSetBy';
 const MARKER: Record<string, string> = { [QUORUM]: QUORUM_SET_BY, [ON_NO_QUORUM]: 'Internal/Drbd/OnNoQuorumSetBy' };
 const BY_LINSTOR = 'linstor';
 
-/** Flags that take a replica out of every count (it is going away or not running). */
-const NOT_COUNTED = ['DELETE', 'DRBD_DELETE', 'INACTIVE', 'EVACUATE'];
+/** Flags of a replica that is no longer part of DRBD (being deleted, or not running). */
+const GONE = ['DELETE', 'DRBD_DELETE', 'INACTIVE'];
 
 export interface DrbdCounts {
   diskful: number;
@@ -38,15 +38,21 @@ export interface DrbdCounts {
   tieBreakers: number;
 }
 
-/** Whether the resource takes part in DRBD and still counts (not being deleted, evacuated, inactive). */
-export function countsForQuorum(r: ResourceRecord): boolean {
-  return r.layer_stack.includes('DRBD') && !r.flags.some((f) => NOT_COUNTED.includes(f));
+/** Whether the replica votes in DRBD now: a replica moving away (EVACUATE) still does, until it is deleted. */
+export function drbdVoter(r: ResourceRecord): boolean {
+  return r.layer_stack.includes('DRBD') && !r.flags.some((f) => GONE.includes(f));
 }
 
-export function drbdCounts(resources: readonly ResourceRecord[]): DrbdCounts {
+/** A voter that also stays: not moving away. The tie-breaker is planned for these. */
+export function countsForQuorum(r: ResourceRecord): boolean {
+  return drbdVoter(r) && !r.flags.includes('EVACUATE');
+}
+
+/** Counts the voters; `staying` leaves out the replicas that are moving away. */
+export function drbdCounts(resources: readonly ResourceRecord[], staying = false): DrbdCounts {
   const out: DrbdCounts = { diskful: 0, diskless: 0, tieBreakers: 0 };
   for (const r of resources) {
-    if (!countsForQuorum(r)) continue;
+    if (!(staying ? countsForQuorum(r) : drbdVoter(r))) continue;
     if (!r.flags.includes('DISKLESS')) out.diskful++;
     else if (r.flags.includes('TIE_BREAKER')) out.tieBreakers++;
     else out.diskless++;

@@ -80,7 +80,8 @@ export function manageTieBreaker(c: Controller, rdName: string, change: Change, 
   const resources = pendingResourcesOf(c.graph, change, rd.name);
   if (!resources.some((r) => r.layer_stack.includes('DRBD'))) return [];
   const tieBreaker = resources.find((r) => r.flags.includes('TIE_BREAKER') && countsForQuorum(r));
-  const counts = drbdCounts(resources);
+  // Planned for the replicas that stay: one moving away (EVACUATE) is about to leave.
+  const counts = drbdCounts(resources, true);
   const wanted = tieBreakerEnabled(c, rd) && rdLevelProp(c, rd, QUORUM)?.toLowerCase() !== 'off'
     && counts.diskful === 2 && counts.diskless === 0;
 
