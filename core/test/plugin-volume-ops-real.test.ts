@@ -9,24 +9,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
 import { StorhubClient } from '../src/client/index.js';
 import { createVolumeOps } from '../src/plugin/volume-ops-rest.js';
 import { VolumeOpsError } from '../src/plugin/volume-ops.js';
-import { createSatellite } from '../src/satellite/wiring.js';
-import { startSatelliteServer } from '../src/satellite/server.js';
-import { makeCluster, registerNode, waitFor } from './satellite-sync-fake.js';
-import { ok } from './resource-fixtures.js';
-import { silent } from './helpers.js';
+import { registerNode } from './satellite-sync-fake.js';
+import { startRealNode, loopsUnder } from './real-node.js';
 import { unusedPort } from './cli-helpers.js';
 
-function loopsUnder(dir: string): string[] {
-  const out = execFileSync('losetup', ['-a'], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.includes(dir)).map((l) => l.split(':')[0]);
-}
 
 async function rejectsWith(p: Promise<unknown>, kind: string, message: RegExp): Promise<void> {
   await assert.rejects(p, (err: unknown) => {
@@ -38,34 +28,10 @@ async function rejectsWith(p: Promise<unknown>, kind: string, message: RegExp): 
 }
 
 test('volume ops on a real satellite: create -> attach -> resize -> release -> delete, and the refusals', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'storhub-volops-real-'));
-  const poolDir = join(root, 'pool');
-  mkdirSync(poolDir);
-  const sat = createSatellite({ nodeName: 'real1', stateDir: join(root, 'state'), logger: silent, pollMs: 0 });
-  await sat.start();
-  const server = await startSatelliteServer({ satellite: sat, host: '127.0.0.1', port: 0 });
-  const c = await makeCluster([]);
-  await c.api.app.listen({ host: '127.0.0.1', port: 0 });
-  const url = `http://127.0.0.1:${(c.api.app.server.address() as AddressInfo).port}`;
+  const { poolDir, c, url } = await startRealNode(t, { prefix: 'storhub-volops-real-', listen: true });
   const client = new StorhubClient({ controllers: url });
   const ops = createVolumeOps(client, { timeoutMs: 30_000, pollMs: 50 });
-  t.after(async () => {
-    await client.close();
-    await c.close();
-    await server.close();
-    await sat.close();
-    for (const dev of loopsUnder(root)) execFileSync('losetup', ['-d', dev]);
-    rmSync(root, { recursive: true, force: true });
-  });
-
-  await registerNode(c.api, 'real1', server.port, []);
-  await ok(c.api, 'POST', '/v1/nodes/real1/storage-pools', {
-    storage_pool_name: 'DfltStorPool', provider_kind: 'FILE_THIN', props: { 'StorDriver/StorPoolName': poolDir },
-  });
-  await waitFor('real1 ONLINE with capacity', async () => {
-    const sp = (await c.api.call('GET', '/v1/view/storage-pools?nodes=real1')).body.find((p: any) => p.storage_pool_name === 'DfltStorPool');
-    return sp?.total_capacity > 0;
-  }, 20_000);
+  t.after(() => client.close());
 
   // --- ensureResourceGroup: created once with placement, props and one volume group; then left alone
   await ops.ensureResourceGroup('plugrg', { place_count: 1, layer_stack: ['STORAGE'], storage_pool: 'DfltStorPool' }, { 'Aux/owner': 'test' });

@@ -5,23 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { closeSync, fsyncSync, openSync, readdirSync, readSync, writeSync } from 'node:fs';
 import { StorhubClient } from '../src/client/index.js';
 import { createVolumeOps } from '../src/plugin/volume-ops-rest.js';
-import { createSatellite } from '../src/satellite/wiring.js';
-import { startSatelliteServer } from '../src/satellite/server.js';
-import { makeCluster, registerNode, waitFor } from './satellite-sync-fake.js';
-import { ok } from './resource-fixtures.js';
-import { silent } from './helpers.js';
+import { startRealNode, loopsUnder } from './real-node.js';
 
-function loopsUnder(dir: string): string[] {
-  const out = execFileSync('losetup', ['-a'], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.includes(dir)).map((l) => l.split(':')[0]);
-}
 
 
 
@@ -47,33 +35,10 @@ function readAt(dev: string, length: number): string {
 }
 
 test('volume ops on a real satellite: snapshot -> restore (data checked) -> clone (data checked) -> delete with snapshots', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'storhub-volops-snap-'));
-  const poolDir = join(root, 'pool');
-  mkdirSync(poolDir);
-  const sat = createSatellite({ nodeName: 'real1', stateDir: join(root, 'state'), logger: silent, pollMs: 0 });
-  await sat.start();
-  const server = await startSatelliteServer({ satellite: sat, host: '127.0.0.1', port: 0 });
-  const c = await makeCluster([]);
-  await c.api.app.listen({ host: '127.0.0.1', port: 0 });
-  const url = `http://127.0.0.1:${(c.api.app.server.address() as AddressInfo).port}`;
+  const { poolDir, url } = await startRealNode(t, { prefix: 'storhub-volops-snap-', listen: true });
   const client = new StorhubClient({ controllers: url });
   const ops = createVolumeOps(client, { timeoutMs: 30_000, pollMs: 50 });
-  t.after(async () => {
-    await client.close();
-    await c.close();
-    await server.close();
-    await sat.close();
-    for (const dev of loopsUnder(root)) execFileSync('losetup', ['-d', dev]);
-    rmSync(root, { recursive: true, force: true });
-  });
-  await registerNode(c.api, 'real1', server.port, []);
-  await ok(c.api, 'POST', '/v1/nodes/real1/storage-pools', {
-    storage_pool_name: 'DfltStorPool', provider_kind: 'FILE_THIN', props: { 'StorDriver/StorPoolName': poolDir },
-  });
-  await waitFor('real1 ONLINE with capacity', async () => {
-    const sp = (await c.api.call('GET', '/v1/view/storage-pools?nodes=real1')).body.find((p: any) => p.storage_pool_name === 'DfltStorPool');
-    return sp?.total_capacity > 0;
-  }, 20_000);
+  t.after(() => client.close());
   await ops.ensureResourceGroup('snaprg', { place_count: 1, layer_stack: ['STORAGE'] });
 
   const src = await ops.create({ name: 'src', size_kib: 8192, resource_group: 'snaprg' });

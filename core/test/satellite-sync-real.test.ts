@@ -7,47 +7,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { codes } from './helpers.js';
 import { addRd, ok } from './resource-fixtures.js';
-import { makeCluster, registerNode, waitFor } from './satellite-sync-fake.js';
-import { createSatellite } from '../src/satellite/wiring.js';
-import { startSatelliteServer } from '../src/satellite/server.js';
-import { silent } from './helpers.js';
+import { waitFor } from './satellite-sync-fake.js';
+import { startRealNode, loopsUnder } from './real-node.js';
 
 const R = '/v1/resource-definitions';
 
 /** Loop devices backed by files below `dir` (losetup prints "<dev>: ... (<file>)"). */
-function loopsUnder(dir: string): string[] {
-  const out = execFileSync('losetup', ['-a'], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.includes(dir)).map((l) => l.split(':')[0]);
-}
 
 test('real satellite: FILE_THIN resource -> real loop device in the views; DRBD refused with 988; delete leaves nothing behind', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'storhub-sync-real-'));
-  const poolDir = join(root, 'pool');
-  mkdirSync(poolDir);
-  const sat = createSatellite({ nodeName: 'real1', stateDir: join(root, 'state'), logger: silent, pollMs: 0 });
-  await sat.start();
-  const server = await startSatelliteServer({ satellite: sat, host: '127.0.0.1', port: 0 });
-  const c = await makeCluster([]);
-  t.after(async () => {
-    await c.close();
-    await server.close();
-    await sat.close();
-    // Whatever a failed run left: detach our loop devices before removing their files.
-    for (const dev of loopsUnder(root)) execFileSync('losetup', ['-d', dev]);
-    rmSync(root, { recursive: true, force: true });
-  });
-
-  await registerNode(c.api, 'real1', server.port, []);
-  await ok(c.api, 'POST', '/v1/nodes/real1/storage-pools', {
-    storage_pool_name: 'DfltStorPool', provider_kind: 'FILE_THIN', props: { 'StorDriver/StorPoolName': poolDir },
-  });
-  await waitFor('real1 ONLINE', async () => (await c.api.call('GET', '/v1/nodes/real1')).body.connection_status === 'ONLINE', 20_000);
+  const { root, poolDir, c } = await startRealNode(t, { prefix: 'storhub-sync-real-' });
   const node = (await c.api.call('GET', '/v1/nodes/real1')).body;
   assert.ok(node.storage_providers.includes('FILE_THIN'));
   assert.ok(!node.resource_layers.includes('DRBD'), 'no DRBD module on this machine');
