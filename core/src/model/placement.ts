@@ -38,6 +38,12 @@ export const ResourceMakeAvailable = z.object({
 });
 export type ResourceMakeAvailable = z.infer<typeof ResourceMakeAvailable>;
 
+/** POST /v1/resource-groups/{rg}/adjust and /v1/resource-groups/adjustall. */
+export const ResourceGroupAdjust = z.object({
+  select_filter: optFilter(),
+});
+export type ResourceGroupAdjust = z.infer<typeof ResourceGroupAdjust>;
+
 /** POST .../query-size-info and /v1/queries/resource-groups/query-all-size-info. */
 export const QuerySizeInfoRequest = z.object({
   select_filter: optFilter(),

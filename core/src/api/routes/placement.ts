@@ -4,11 +4,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import {
-  AutoPlaceRequest, MaxVolumeSizes, QueryAllSizeInfoResponse, QuerySizeInfoRequest, QuerySizeInfoResponse, ResourceMakeAvailable,
+  AutoPlaceRequest, MaxVolumeSizes, ResourceGroupAdjust, QueryAllSizeInfoResponse, QuerySizeInfoRequest, QuerySizeInfoResponse, ResourceMakeAvailable,
 } from '../../model/placement.js';
 import { AutoSelectFilterInput } from '../../model/resource-group.js';
 import { PlacementService } from '../../controller/services/placement.js';
 import { PlacementQueryService } from '../../controller/services/placement-queries.js';
+import { GroupAdjustService } from '../../controller/services/group-adjust.js';
 import { applyFilterChanges } from '../../controller/services/select-filter.js';
 import type { ApiDeps } from '../context.js';
 import { ApiCallRcList, route } from '../route.js';
@@ -16,6 +17,17 @@ import { ApiCallRcList, route } from '../route.js';
 export function placementRoutes(app: FastifyInstance, { controller: c }: ApiDeps): void {
   const placement = new PlacementService(c);
   const queries = new PlacementQueryService(c);
+  const adjust = new GroupAdjustService(c);
+
+  route(app, 'POST', '/v1/resource-groups/:resource_group/adjust', {
+    summary: 'Autoplace every resource definition of the group with its current select filter', tags: ['resource-groups'],
+    rc: { op: 'CREATE', obj: 'RSC' }, body: ResourceGroupAdjust, reply: ApiCallRcList, operationId: 'resourceGroupAdjust',
+  }, ({ params, body }) => adjust.adjust(params.resource_group, body.select_filter));
+
+  route(app, 'POST', '/v1/resource-groups/adjustall', {
+    summary: 'Autoplace every resource definition of every group with its current select filter', tags: ['resource-groups'],
+    rc: { op: 'CREATE', obj: 'RSC' }, body: ResourceGroupAdjust, reply: ApiCallRcList, operationId: 'resourceGroupAdjustAll',
+  }, ({ body }) => adjust.adjustAll(body.select_filter));
 
   route(app, 'POST', '/v1/resource-definitions/:resource/autoplace', {
     summary: 'Place replicas of a resource definition on nodes the autoplacer chooses', tags: ['resources'],
