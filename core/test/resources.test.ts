@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codes, makeApi, makeController, type TestApi } from './helpers.js';
@@ -283,8 +283,10 @@ test('delete: 200 DELETED, then 200 WARN_NOT_FOUND; the node id becomes free aga
   await api.close();
 });
 
-test('resources survive a controller restart (store round trip)', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'storhub-rsc-')), 'db.sqlite');
+test('resources survive a controller restart (store round trip)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'storhub-rsc-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'db.sqlite');
   const api = await setup(makeController(path));
   await addRd(api, 'r1');
   await ok(api, 'POST', `${R}/r1/resources/n1`, { resource: { props: { 'Aux/x': '1' } } });
