@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 
-const nullToUndefined = (v: unknown) => (v === null ? undefined : v);
+/** Real clients send null for "not given"; every optional field treats it as absent. */
+export const nullToUndefined = (v: unknown) => (v === null ? undefined : v);
 
 export const optString = () => z.preprocess(nullToUndefined, z.string().optional());
 

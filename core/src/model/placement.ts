@@ -3,10 +3,9 @@
  * (query-size-info, query-all-size-info, query-max-volume-size), as in LINSTOR's OpenAPI document.
  */
 import { z } from 'zod';
-import { optBool, optInt, optStringList } from './lenient.js';
+import { optBool, optInt, optStringList, nullToUndefined } from './lenient.js';
 import { AutoSelectFilterInput } from './resource-group.js';
 
-const nullToUndefined = (v: unknown) => (v === null ? undefined : v);
 const optFilter = () => z.preprocess(nullToUndefined, AutoSelectFilterInput.optional());
 
 /**

@@ -1,8 +1,7 @@
 /** Wire shapes of resource groups, their select filter, volume groups and the spawn request. */
 import { z } from 'zod';
-import { optBool, optInt, optNumber, optString, optStringList, propsMap, PropsModifyFields } from './lenient.js';
+import { optBool, optInt, optNumber, optString, optStringList, propsMap, PropsModifyFields, nullToUndefined } from './lenient.js';
 
-const nullToUndefined = (v: unknown) => (v === null ? undefined : v);
 const toInt = (v: unknown) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v);
 
 /** The select filter as LINSTOR emits it (NON_EMPTY: unset fields are absent). */

@@ -5,9 +5,8 @@
 import { z } from 'zod';
 import { LAYER_KINDS, PROVIDER_KINDS, RSC_FLAGS, RSC_FLAG_IMPLIES } from './enums.js';
 import { DrbdResourceDefinitionLayer } from './resource-definition.js';
-import { optBool, optInt, optString, optStringList, propsMap, PropsModifyFields, upperEnum } from './lenient.js';
+import { optBool, optInt, optString, optStringList, propsMap, PropsModifyFields, upperEnum, nullToUndefined } from './lenient.js';
 
-const nullToUndefined = (v: unknown) => (v === null ? undefined : v);
 const Props = z.record(z.string(), z.string());
 
 // --- output shapes ---

@@ -4,9 +4,8 @@
  * ResourceDefinitionCloneRequest), lenient as real clients send them; and the clone/sync answers.
  */
 import { z } from 'zod';
-import { PropsModifyFields, optBool, optString, optStringList, propsMap } from './lenient.js';
+import { PropsModifyFields, optBool, optString, optStringList, propsMap, nullToUndefined } from './lenient.js';
 
-const nullToUndefined = (v: unknown) => (v === null ? undefined : v);
 
 /** POST .../snapshots: the Snapshot shape, of which a create reads name, nodes and props. */
 export const SnapshotCreate = z.object({
