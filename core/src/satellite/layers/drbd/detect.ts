@@ -4,11 +4,11 @@
  * or /sys/module/drbd/version, never by `drbdadm --version`: drbdadm also reports a module that is
  * merely installed, and its DRBD_KERNEL_VERSION can be overridden by the environment.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CommandError, type CommandRunner } from '../../../exec/runner.js';
 import type { Detection, Detector } from '../../capabilities.js';
 import { DEFAULT_TOOLS, version, type DrbdTools } from './drbdadm.js';
+import { readIfExists } from '../../read-if-exists.js';
 
 export interface DrbdDetectOptions {
   tools?: DrbdTools;
@@ -84,15 +84,6 @@ async function readKernelVersion(root: string): Promise<string | undefined> {
   return sys || undefined;
 }
 
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw err;
-  }
-}
 
 /** The capability detector of the DRBD layer (see satellite/capabilities.ts). */
 export function drbdDetector(runner: CommandRunner, opts: DrbdDetectOptions = {}): Detector {

@@ -7,12 +7,13 @@
  * Storhub keeps its own directory (default /var/lib/storhub/drbd.d) and a wrapper drbd.conf that
  * includes it; every drbdadm call gets `-c <wrapper>`, so /etc/drbd.conf is never read or written.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CommandError, type CommandRunner } from '../../../exec/runner.js';
 import { SatelliteError } from '../../reports.js';
 import { DEFAULT_TOOLS, shNop, type DrbdTools } from './drbdadm.js';
 import { quote } from './options.js';
+import { readIfExists } from '../../read-if-exists.js';
 
 export const DEFAULT_RES_DIR = '/var/lib/storhub/drbd.d';
 
@@ -116,11 +117,3 @@ export function cleanDrbdOutput(text: string): string {
     .trim();
 }
 
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}

@@ -7,7 +7,7 @@
  * supported setup is NVMe/TCP) and NVMe/Port (default 4420); the target's address from
  * Internal/NVMe/TargetAddress, which the controller sets from the target node's interface.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunOptions } from '../../../exec/runner.js';
 import type { DesiredResource, ObservedLayerVolume } from '../../protocol.js';
@@ -18,6 +18,7 @@ import {
 } from './commands.js';
 import { Nvmet, type NvmetOptions } from './configfs.js';
 import { namespaceDevice, parseNvmeList } from './parse.js';
+import { readIfExists } from '../../read-if-exists.js';
 
 export const NVME_INITIATOR_FLAG = 'NVME_INITIATOR';
 export const FABRICS_CTL_ROOT = '/sys/class/nvme-fabrics/ctl';
@@ -87,16 +88,6 @@ async function nsidOf(ctlRoot: string, ctl: string, entry: string): Promise<numb
   return text === undefined ? undefined : Number(text.trim());
 }
 
-/** A sysfs attribute, or undefined when it is not there (controllers come and go while we look). */
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw err;
-  }
-}
 
 export function createNvmeLayer(opts: NvmeLayerOptions = {}): Layer {
   const bin = opts.nvme ?? NVME;
