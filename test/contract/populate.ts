@@ -49,6 +49,8 @@ export const STEPS: Array<[string, string, string, unknown?]> = [
   ['POST', '/v1/nodes', '/v1/nodes', sat('charlie', '127.0.0.3')],
   ['POST', '/v1/nodes', '/v1/nodes', sat('delta', '127.0.0.4')],
   ['PUT', '/v1/nodes/{node}', '/v1/nodes/alpha', { override_props: { 'Aux/rack': '1' } }],
+  // delta is deleted at the end: keep the autoplacer (spawn, tie-breakers) off it.
+  ['PUT', '/v1/nodes/{node}', '/v1/nodes/delta', { override_props: { AutoplaceTarget: 'false' } }],
   ['POST', '/v1/nodes/{node}/net-interfaces', '/v1/nodes/alpha/net-interfaces', { name: 'backup', address: '127.0.1.1' }],
   ['POST', '/v1/nodes/{node}/storage-pools', '/v1/nodes/alpha/storage-pools', pool('thinpool', 'LVM_THIN', 'vg/thin')],
   ['POST', '/v1/nodes/{node}/storage-pools', '/v1/nodes/bravo/storage-pools', pool('thinpool', 'LVM_THIN', 'vg/thin')],
