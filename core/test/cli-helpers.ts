@@ -2,6 +2,7 @@
  * Helpers for the client and CLI tests: a real listening API (buildApi on 127.0.0.1, port 0, in-memory
  * store), a loopback port nothing listens on, and a runner for the compiled `storhub` bin.
  */
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -78,4 +79,20 @@ export async function storhubIn(args: string[], env: Record<string, string> = {}
     isTTY: false,
   });
   return { code, stdout, stderr };
+}
+
+/**
+ * In-process CLI calls against the controller at `address()` (read at each call, so it may be set in
+ * `before`): `run` answers whatever the exit code, `ok` also asserts it is 0; `ctl()` is the
+ * `--controllers` option they append.
+ */
+export function cliAgainst(address: () => string) {
+  const ctl = () => ['--controllers', address()];
+  const run = (...args: string[]) => storhubIn([...args, ...ctl()]);
+  const ok = async (...args: string[]) => {
+    const r = await run(...args);
+    assert.equal(r.code, 0, `storhub ${args.join(' ')} -> ${r.code}\n${r.stdout}${r.stderr}`);
+    return r;
+  };
+  return { ctl, run, ok };
 }

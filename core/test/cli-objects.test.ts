@@ -2,20 +2,13 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseJson } from '../src/model/json.js';
-import { type LiveApi, startApi, storhub, storhubIn } from './cli-helpers.js';
+import { type LiveApi, cliAgainst, startApi, storhub } from './cli-helpers.js';
 
 let live: LiveApi;
-let ctl: string[];
-const run = (...args: string[]) => storhubIn([...args, ...ctl]);
-const ok = async (...args: string[]) => {
-  const r = await run(...args);
-  assert.equal(r.code, 0, `storhub ${args.join(' ')} -> ${r.code}\n${r.stdout}${r.stderr}`);
-  return r;
-};
+const { ctl, run, ok } = cliAgainst(() => live.address);
 
 before(async () => {
   live = await startApi();
-  ctl = ['--controllers', live.address];
   await ok('node', 'create', 'n1', '127.0.0.1');
   await ok('node', 'create', 'n2', '127.0.0.1');
 });
@@ -162,7 +155,7 @@ test('resource create / list / volume list / set-property / delete', async () =>
 });
 
 test('the bin itself: spawned rg list with -m prints the raw REST reply', async () => {
-  const r = await storhub(['-m', 'rg', 'l', ...ctl]);
+  const r = await storhub(['-m', 'rg', 'l', ...ctl()]);
   assert.equal(r.code, 0, r.stderr);
   const groups = parseJson(r.stdout) as Array<{ name: string }>;
   assert.ok(groups.some((g) => g.name === 'DfltRscGrp'));

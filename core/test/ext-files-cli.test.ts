@@ -5,21 +5,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJson } from '../src/model/json.js';
-import { type LiveApi, startApi, storhubIn } from './cli-helpers.js';
+import { type LiveApi, cliAgainst, startApi } from './cli-helpers.js';
 
 let live: LiveApi;
-let ctl: string[];
 let dir: string;
-const run = (...args: string[]) => storhubIn([...args, ...ctl]);
-const ok = async (...args: string[]) => {
-  const r = await run(...args);
-  assert.equal(r.code, 0, `storhub ${args.join(' ')} -> ${r.code}\n${r.stdout}${r.stderr}`);
-  return r;
-};
+const { run, ok } = cliAgainst(() => live.address);
 
 before(async () => {
   live = await startApi();
-  ctl = ['--controllers', live.address];
   dir = mkdtempSync(join(tmpdir(), 'storhub-file-cli-'));
   await ok('node', 'create', 'n1', '127.0.0.1');
   await ok('rd', 'c', 'web');

@@ -3,22 +3,17 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { parseJson } from '../src/model/json.js';
-import { storhubIn } from './cli-helpers.js';
+import { cliAgainst } from './cli-helpers.js';
 import { R, reportCreated, snapshotCluster, type SnapApi } from './snapshot-fixtures.js';
 
 let api: SnapApi;
-let ctl: string[];
-const run = (...args: string[]) => storhubIn([...args, ...ctl]);
-const ok = async (...args: string[]) => {
-  const r = await run(...args);
-  assert.equal(r.code, 0, `storhub ${args.join(' ')} -> ${r.code}\n${r.stdout}${r.stderr}`);
-  return r;
-};
+let address: string;
+const { run, ok } = cliAgainst(() => address);
 
 before(async () => {
   api = await snapshotCluster();
   await api.app.listen({ host: '127.0.0.1', port: 0 });
-  ctl = ['--controllers', `127.0.0.1:${(api.app.server.address() as AddressInfo).port}`];
+  address = `127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
 });
 after(() => api.close());
 

@@ -13,8 +13,12 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { CommandError, type CommandRunner, type RunOptions, type RunResult } from '@storhub/core/plugin';
+import { pino } from 'pino';
+import { StorhubClient } from '@storhub/core/client';
+import { CommandError, createVolumeOps, type CommandRunner, type RunOptions, type RunResult } from '@storhub/core/plugin';
+import csi, { configSchema } from '../src/index.js';
 import { csiServices } from '../src/proto.js';
 
 const CORE_DIR = fileURLToPath(new URL('.', import.meta.resolve('@storhub/core/package.json')));
@@ -139,6 +143,51 @@ export function loopsUnder(dir: string): string[] {
 
 export function isMountpoint(path: string): boolean {
   return spawnSync('findmnt', ['--mountpoint', path], { timeout: 30_000 }).status === 0;
+}
+
+export interface PluginUnderTest {
+  tmp: { dir: string; cleanup(): Promise<void> };
+  client: StorhubClient;
+  /** The plugin's unix socket path. */
+  socket: string;
+  c: CsiClient;
+}
+
+/**
+ * A temp dir, a combined storhubd on it with node `node` ONLINE, and the CSI plugin started in this
+ * process (real REST client, shared VolumeOps, TestRunner) with `config(socket)`; `beforeStart` runs
+ * just before the plugin starts. Everything is torn down in `t.after`.
+ */
+export async function startPlugin(t: TestContext, opts: {
+  prefix: string;
+  node: string;
+  timeoutMs: number;
+  config(socket: string): Record<string, unknown>;
+  beforeStart?(client: StorhubClient): Promise<unknown>;
+}): Promise<PluginUnderTest> {
+  const tmp = await tempDir(opts.prefix);
+  const daemon = await startDaemon(tmp.dir, opts.node);
+  const client = new StorhubClient({ controllers: daemon.url });
+  const abort = new AbortController();
+  const log = pino({ level: process.env.CSI_TEST_LOG ?? 'silent' });
+  const socket = join(tmp.dir, 'csi.sock');
+  let c: CsiClient | undefined;
+  t.after(async () => {
+    c?.close();
+    await csi.stop();
+    abort.abort();
+    await client.close();
+    await daemon.stop();
+    await tmp.cleanup();
+  });
+  await waitOnline(daemon.url, opts.node);
+  await opts.beforeStart?.(client);
+  await csi.start({
+    log, client, runner: new TestRunner(), signal: abort.signal, nodeName: opts.node, stateDir: join(tmp.dir, 'state'),
+    volumes: createVolumeOps(client, { log, signal: abort.signal, timeoutMs: opts.timeoutMs, pollMs: 200 }),
+  }, configSchema.parse(opts.config(socket)));
+  c = new CsiClient(socket);
+  return { tmp, client, socket, c };
 }
 
 type AnyClient = grpc.Client & Record<string, (req: object, cb: (err: grpc.ServiceError | null, res: any) => void) => void>;

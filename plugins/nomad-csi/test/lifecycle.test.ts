@@ -13,11 +13,8 @@ import { existsSync, openSync, fsyncSync, closeSync, readFileSync, writeFileSync
 import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { pino } from 'pino';
-import { StorhubClient } from '@storhub/core/client';
-import { createVolumeOps, type PluginContext } from '@storhub/core/plugin';
-import csi, { configSchema } from '../src/index.js';
-import { CsiClient, MiB, TestRunner, isMountpoint, loopsUnder, mountCap, startDaemon, tempDir, waitOnline } from './helpers.js';
+import csi from '../src/index.js';
+import { MiB, isMountpoint, loopsUnder, mountCap, startPlugin } from './helpers.js';
 
 const NODE = 'csi-node-a';
 
@@ -29,30 +26,10 @@ function hasCapSysResource(): boolean {
 const PARAMS = { 'linstor.csi.linbit.com/layerList': 'storage', autoPlace: '1', StoragePool: 'DfltStorPool' };
 
 test('CSI lifecycle on real devices: create, publish, mount, snapshot, restore, clone, expand, stats, unpublish, delete', { timeout: 600_000 }, async (t) => {
-  const tmp = await tempDir('storhub-csi-life-');
-  const daemon = await startDaemon(tmp.dir, NODE);
-  const client = new StorhubClient({ controllers: daemon.url });
-  const abort = new AbortController();
-  const log = pino({ level: process.env.CSI_TEST_LOG ?? 'silent' });
-  const socket = join(tmp.dir, 'csi.sock');
-  let grpcClient: CsiClient | undefined;
-  t.after(async () => {
-    grpcClient?.close();
-    await csi.stop();
-    abort.abort();
-    await client.close();
-    await daemon.stop();
-    await tmp.cleanup();
+  const { tmp, client, socket, c } = await startPlugin(t, {
+    prefix: 'storhub-csi-life-', node: NODE, timeoutMs: 90_000, config: (socket) => ({ socket: `unix://${socket}` }),
   });
-  await waitOnline(daemon.url, NODE);
-  const ctx: PluginContext = {
-    log, client, runner: new TestRunner(), signal: abort.signal, nodeName: NODE, stateDir: join(tmp.dir, 'state'),
-    volumes: createVolumeOps(client, { log, signal: abort.signal, timeoutMs: 90_000, pollMs: 200 }),
-  };
-  await csi.start(ctx, configSchema.parse({ socket: `unix://${socket}` }));
   assert.deepEqual(csi.status?.(), { endpoint: `unix://${socket}` });
-  const c = new CsiClient(socket);
-  grpcClient = c;
   const mnt = (name: string) => join(tmp.dir, 'mnt', name);
 
   await t.test('identity', async () => {

@@ -7,12 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
-import { pino } from 'pino';
-import { StorhubClient } from '@storhub/core/client';
-import { createVolumeOps } from '@storhub/core/plugin';
-import csi, { configSchema } from '../src/index.js';
 import { uuidV5 } from '../src/naming.js';
-import { CsiClient, MiB, TestRunner, blockCap, isMountpoint, mountCap, startDaemon, tempDir, waitOnline } from './helpers.js';
+import { MiB, blockCap, isMountpoint, mountCap, startPlugin } from './helpers.js';
 
 const NODE = 'csi-node-s';
 const OTHER = 'csi-node-offline';
@@ -21,32 +17,13 @@ const vol = (name: string, bytes = 16 * MiB, params: Record<string, string> = PA
   ({ name, capacity_range: { required_bytes: bytes }, volume_capabilities: [mountCap()], parameters: params });
 
 test('CSI sanity: idempotency and error codes', { timeout: 600_000 }, async (t) => {
-  const tmp = await tempDir('storhub-csi-sanity-');
-  const daemon = await startDaemon(tmp.dir, NODE);
-  const client = new StorhubClient({ controllers: daemon.url });
-  const abort = new AbortController();
-  const log = pino({ level: process.env.CSI_TEST_LOG ?? 'silent' });
-  const socket = join(tmp.dir, 'csi.sock');
-  let c: CsiClient | undefined;
-  t.after(async () => {
-    c?.close();
-    await csi.stop();
-    abort.abort();
-    await client.close();
-    await daemon.stop();
-    await tmp.cleanup();
+  const { tmp, client, c: cc } = await startPlugin(t, {
+    prefix: 'storhub-csi-sanity-', node: NODE, timeoutMs: 60_000, config: (socket) => ({ socket, default_size_mib: 8 }),
+    beforeStart: (client) => client.nodes.create({
+      name: OTHER, type: 'SATELLITE',
+      net_interfaces: [{ name: 'default', address: '127.0.0.1', satellite_port: 1, satellite_encryption_type: 'PLAIN', is_active: true }],
+    } as any),
   });
-  await waitOnline(daemon.url, NODE);
-  await client.nodes.create({
-    name: OTHER, type: 'SATELLITE',
-    net_interfaces: [{ name: 'default', address: '127.0.0.1', satellite_port: 1, satellite_encryption_type: 'PLAIN', is_active: true }],
-  } as any);
-  await csi.start({
-    log, client, runner: new TestRunner(), signal: abort.signal, nodeName: NODE, stateDir: join(tmp.dir, 'state'),
-    volumes: createVolumeOps(client, { log, signal: abort.signal, timeoutMs: 60_000, pollMs: 200 }),
-  }, configSchema.parse({ socket, default_size_mib: 8 }));
-  c = new CsiClient(socket);
-  const cc = c;
 
   await t.test('CreateVolume: missing name / capabilities, unsupported mode, bad parameters are INVALID_ARGUMENT', async () => {
     assert.equal(await cc.code('Controller', 'CreateVolume', { ...vol('x1'), name: '' }), 'INVALID_ARGUMENT');
