@@ -19,9 +19,7 @@
  *  - ObservedResource.snapshots and .rollback_applied are filled in.
  * Removing a resource deletes its snapshots (they live with the resource on the node).
  */
-import type { Logger } from 'pino';
-import type { LayerKind } from '../model/enums.js';
-import type { Layer, LayerContext } from './layers/layer.js';
+import type { LayerContext } from './layers/layer.js';
 import { isDisklessResource } from './layers/storage.js';
 import {
   snapshotVolumeName, volumeName, type DesiredPool, type DesiredResource, type DesiredSnapshot,
@@ -30,20 +28,15 @@ import {
 import type { ProviderContext, ProviderSnapshot, StorageProvider, VolumeRequest } from './providers/provider.js';
 import { cloneSnapshotName } from './providers/snapshot-common.js';
 import { errorReport } from './reports.js';
+import type { EngineOptions } from './resource-engine.js';
 import {
   devicesInUse, isUserSnapshot, knownMap, removeUpperLayers, snapshotOwner, suspendingLayer, volumeSites, wantedNames,
   type InUseLayer, type VolumeSite,
 } from './snapshot-support.js';
 import type { RollbackLedger } from './state-cache.js';
 
-export interface SnapshotEngineOptions {
-  log: Logger;
-  nodeName: string;
+export interface SnapshotEngineOptions extends Pick<EngineOptions, 'log' | 'nodeName' | 'providers' | 'layers'> {
   pctx: ProviderContext;
-  /** The supported providers, by kind. */
-  providers: ReadonlyMap<string, StorageProvider>;
-  /** The supported layers, STORAGE included. */
-  layers: ReadonlyMap<LayerKind, Layer>;
   ledger: RollbackLedger;
 }
 

@@ -88,6 +88,12 @@ export function errorReport(message: string, correction: string, cause?: unknown
   return r;
 }
 
+/** A StorhubError (a bad pool property) as a pool Report; anything else is rethrown. */
+export function storhubErrorReport(err: unknown): Report {
+  if (err instanceof StorhubError) return errorReport(err.message, err.info.correction ?? '');
+  throw err;
+}
+
 /** A tool that is not installed answers ENOENT; a report says which package brings it. */
 export function missingToolReport(tool: string, pkg: string, err: CommandError): Report {
   return errorReport(`'${tool}' is not installed on this node.`, `Install ${pkg}.`, err);

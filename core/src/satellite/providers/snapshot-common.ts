@@ -10,7 +10,7 @@ import { constants as fsc } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { ProviderKind } from '../../model/enums.js';
 import { StorhubError } from '../../model/errors.js';
-import { snapshotVolumeName, type DesiredPool } from '../protocol.js';
+import type { DesiredPool } from '../protocol.js';
 import { requireVolumeName } from './common.js';
 
 /** The provider kinds that can take snapshots (the error of the others names them). */
@@ -92,6 +92,3 @@ export function volumeInUse(volume: string, device: string, what: string): Storh
     correction: `Unmount ${device} or stop what holds it (a VM, a file system, a device-mapper target), then try again.`,
   });
 }
-
-/** Re-exported so provider snapshot code imports naming from one place. */
-export { snapshotVolumeName };

@@ -9,13 +9,14 @@
  * loop device backs), so the satellite re-attaches by converging, never by listing.
  */
 import { constants as fsc } from 'node:fs';
-import { access, open, readdir, realpath, rm, stat, statfs } from 'node:fs/promises';
+import { access, readdir, realpath, rm, stat, statfs } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { CommandError } from '../../../exec/runner.js';
 import { StorhubError } from '../../../model/errors.js';
 import { parseVolumeName, type DesiredPool, type Report } from '../../protocol.js';
-import { bytesToKib, errorReport, poolTarget, POOL_NAME_KEY, requireSizeKib, requireVolumeName } from '../common.js';
+import { bytesToKib, errorReport, poolTarget, POOL_NAME_KEY, requireSizeKib, requireVolumeName, storhubErrorReport } from '../common.js';
+import { deviceClaimed } from '../snapshot-common.js';
 import type { PoolCapacity, ProviderContext, ProviderSnapshot, ProviderVolume, SnapshotRef, StorageProvider, VolumeRequest } from '../provider.js';
 import * as cmd from './commands.js';
 import { parseAttach, parseLoopList, type LoopDevice } from './parse.js';
@@ -42,7 +43,7 @@ export class FileProvider implements StorageProvider {
     try {
       dir = directoryOf(pool);
     } catch (err) {
-      return [storhubReport(err)];
+      return [storhubErrorReport(err)];
     }
     const fix = `Create the directory (mkdir -p ${dir}) or fix ${POOL_NAME_KEY} of storage pool '${pool.name}'.`;
     let st: Stats;
@@ -104,7 +105,7 @@ export class FileProvider implements StorageProvider {
     } else if (st.size < bytes) {
       await this.grow(ctx, file, bytes);
       // An attached loop device keeps its old size until told (as in resizeVolume).
-      for (const d of await this.loopsOf(ctx, file)) await this.run(ctx, cmd.setCapacityArgv(d.name));
+      for (const d of await loopsOf(ctx, file)) await this.run(ctx, cmd.setCapacityArgv(d.name));
     }
     const device = await this.ensureAttached(ctx, file);
     return this.required(file, req.name, device);
@@ -116,7 +117,7 @@ export class FileProvider implements StorageProvider {
     const st = await statOrUndefined(file);
     if (!st) throw missingVolume(pool, req.name, file);
     if (st.size < bytes) await this.grow(ctx, file, bytes);
-    const devices = await this.loopsOf(ctx, file);
+    const devices = await loopsOf(ctx, file);
     for (const d of devices) await this.run(ctx, cmd.setCapacityArgv(d.name));
     const device = devices[0]?.name ?? (await this.ensureAttached(ctx, file));
     return this.required(file, req.name, device);
@@ -126,10 +127,12 @@ export class FileProvider implements StorageProvider {
     const file = this.fileOf(pool, name);
     const canonical = join(await canonicalDir(directoryOf(pool)), `${requireVolumeName(name)}.img`);
     // Devices still backed by the file, and any left behind on a removed file of the same path.
-    const devices = new Set<string>((await this.loopsOf(ctx, file)).map((d) => d.name));
+    const devices = new Set<string>((await loopsOf(ctx, file)).map((d) => d.name));
     for (const d of await this.allLoops(ctx)) if (d.backFile === canonical) devices.add(d.name);
     for (const dev of devices) {
-      if (await inUse(dev)) {
+      // Detaching a claimed device would only schedule an auto-clear and leave the data reachable
+      // through a deleted file, so deletion stops instead.
+      if (await deviceClaimed(dev)) {
         throw new StorhubError('FAIL_IN_USE', `Volume '${name}' is in use: ${dev} is mounted or held by another device.`, {
           correction: `Unmount ${dev} or stop what holds it, then delete again.`,
         });
@@ -143,7 +146,7 @@ export class FileProvider implements StorageProvider {
         if (!(err instanceof CommandError && /No such device/.test(err.stderr))) throw err;
       }
     }
-    const left = await this.loopsOf(ctx, file);
+    const left = await loopsOf(ctx, file);
     if (left.length > 0) {
       throw new StorhubError('FAIL_IN_USE', `Volume '${name}' is still attached to ${left.map((d) => d.name).join(', ')}.`, {
         correction: 'Something still has the loop device open; close it and delete again.',
@@ -182,15 +185,11 @@ export class FileProvider implements StorageProvider {
   }
 
   private async ensureAttached(ctx: ProviderContext, file: string): Promise<string> {
-    const existing = await this.loopsOf(ctx, file);
+    const existing = await loopsOf(ctx, file);
     if (existing.length > 0) return existing[0].name;
     const device = parseAttach((await this.run(ctx, cmd.attachArgv(file, this.directIo))).stdout);
     ctx.log.info({ file, device }, 'attached loop device');
     return device;
-  }
-
-  private async loopsOf(ctx: ProviderContext, file: string): Promise<LoopDevice[]> {
-    return parseLoopList((await this.run(ctx, cmd.associatedArgv(file))).stdout).filter((d) => !d.deleted);
   }
 
   private async allLoops(ctx: ProviderContext): Promise<LoopDevice[]> {
@@ -226,8 +225,7 @@ function sizeBytes(req: VolumeRequest): number {
 async function volumeInfo(file: string, name: string, device: string): Promise<ProviderVolume | undefined> {
   const st = await statOrUndefined(file);
   if (!st) return undefined;
-  // st_blocks counts 512-byte units actually allocated: holes of a sparse file cost nothing.
-  return { name, device_path: device, allocated_kib: Math.ceil((st.blocks * 512) / 1024), usable_kib: bytesToKib(st.size) };
+  return { name, device_path: device, allocated_kib: allocatedKib(st), usable_kib: bytesToKib(st.size) };
 }
 
 /** The kernel reports a loop device's backing file by its real path (symlinks resolved). */
@@ -251,7 +249,16 @@ async function readPoolDir(pool: DesiredPool, dir: string): Promise<string[]> {
   }
 }
 
-async function statOrUndefined(file: string): Promise<Stats | undefined> {
+/** st_blocks counts 512-byte units really allocated: the holes of a sparse file cost nothing. */
+export const allocatedKib = (st: Stats): number => Math.ceil((st.blocks * 512) / 1024);
+
+/** The live (not deleted) loop devices backed by `file`. */
+export async function loopsOf(ctx: ProviderContext, file: string): Promise<LoopDevice[]> {
+  const [prog, ...args] = cmd.associatedArgv(file);
+  return parseLoopList((await ctx.runner.run(prog, args, { timeoutMs: 120_000 })).stdout).filter((d) => !d.deleted);
+}
+
+export async function statOrUndefined(file: string): Promise<Stats | undefined> {
   try {
     return await stat(file);
   } catch (err) {
@@ -260,32 +267,10 @@ async function statOrUndefined(file: string): Promise<Stats | undefined> {
   }
 }
 
-/**
- * A mounted filesystem, DRBD or device-mapper claims the block device exclusively; an O_EXCL open
- * then fails with EBUSY. Detaching such a device would only schedule an auto-clear and leave the
- * data reachable through a deleted file, so deletion stops instead.
- */
-async function inUse(device: string): Promise<boolean> {
-  try {
-    const h = await open(device, fsc.O_RDONLY | fsc.O_EXCL);
-    await h.close();
-    return false;
-  } catch (err) {
-    if (code(err) === 'EBUSY') return true;
-    if (code(err) === 'ENOENT' || code(err) === 'ENXIO') return false;
-    throw err;
-  }
-}
-
 function missingVolume(pool: DesiredPool, name: string, file: string): StorhubError {
   return new StorhubError('FAIL_NOT_FOUND_VLM', `Volume '${name}' does not exist in storage pool '${pool.name}' (${file}).`, {
     correction: 'Create the volume before resizing it.',
   });
-}
-
-function storhubReport(err: unknown): Report {
-  if (err instanceof StorhubError) return errorReport(err.message, err.info.correction ?? '');
-  throw err;
 }
 
 const code = (err: unknown): string | undefined => (err as NodeJS.ErrnoException)?.code;

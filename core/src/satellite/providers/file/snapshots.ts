@@ -15,7 +15,6 @@
  * grew after the snapshot, the rolled-back file keeps the larger size (the tail reads as zeros).
  */
 import { open, readdir, rename, rm, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CommandError } from '../../../exec/runner.js';
 import { StorhubError } from '../../../model/errors.js';
@@ -24,8 +23,8 @@ import { bytesToKib, requireSizeKib, requireVolumeName } from '../common.js';
 import type { ProviderContext, ProviderSnapshot, ProviderVolume, SnapshotRef, VolumeRequest } from '../provider.js';
 import { deviceClaimed, isSnapshotStorageName, snapshotStorageName, volumeInUse } from '../snapshot-common.js';
 import * as cmd from './commands.js';
-import { parseAttach, parseLoopList, type LoopDevice } from './parse.js';
-import { directoryOf } from './provider.js';
+import { parseAttach } from './parse.js';
+import { allocatedKib, directoryOf, loopsOf, statOrUndefined } from './provider.js';
 
 export interface FileSnapshotOptions {
   thin: boolean;
@@ -172,10 +171,6 @@ async function fsyncFile(path: string): Promise<void> {
   }
 }
 
-async function loopsOf(ctx: ProviderContext, file: string): Promise<LoopDevice[]> {
-  return parseLoopList((await run(ctx, cmd.associatedArgv(file), LOSETUP_TIMEOUT_MS)).stdout).filter((d) => !d.deleted);
-}
-
 function run(ctx: ProviderContext, argv: cmd.Argv, timeoutMs: number) {
   const [file, ...args] = argv;
   return ctx.runner.run(file, args, { timeoutMs });
@@ -184,18 +179,6 @@ function run(ctx: ProviderContext, argv: cmd.Argv, timeoutMs: number) {
 async function snapshotInfo(file: string, name: string): Promise<ProviderSnapshot | undefined> {
   const st = await statOrUndefined(file);
   return st ? { name, allocated_kib: allocatedKib(st) } : undefined;
-}
-
-/** st_blocks counts 512-byte units really allocated: the holes of a sparse file cost nothing. */
-const allocatedKib = (st: Stats): number => Math.ceil((st.blocks * 512) / 1024);
-
-async function statOrUndefined(file: string): Promise<Stats | undefined> {
-  try {
-    return await stat(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
 }
 
 function missingVolume(pool: DesiredPool, volume: string, file: string): StorhubError {

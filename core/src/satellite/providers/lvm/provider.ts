@@ -7,7 +7,7 @@
 import { CommandError } from '../../../exec/runner.js';
 import { StorhubError } from '../../../model/errors.js';
 import { parseVolumeName, type DesiredPool, type Report } from '../../protocol.js';
-import { bytesToKib, errorReport, missingToolReport, poolTarget, POOL_NAME_KEY, requireSizeKib, requireVolumeName, splitOptions, type Argv } from '../common.js';
+import { bytesToKib, errorReport, missingToolReport, poolTarget, POOL_NAME_KEY, requireSizeKib, requireVolumeName, splitOptions, storhubErrorReport, type Argv } from '../common.js';
 import type { PoolCapacity, ProviderContext, ProviderSnapshot, ProviderVolume, SnapshotRef, StorageProvider, VolumeRequest } from '../provider.js';
 import { snapshotsUnsupported } from '../snapshot-common.js';
 import * as cmd from './commands.js';
@@ -46,8 +46,7 @@ export class LvmProvider implements StorageProvider {
     try {
       t = this.target(pool);
     } catch (err) {
-      if (err instanceof StorhubError) return [errorReport(err.message, err.info.correction ?? '')];
-      throw err;
+      return [storhubErrorReport(err)];
     }
     const fixVg = `Create it (vgcreate ${t.vg} <devices>) or fix ${POOL_NAME_KEY} of storage pool '${pool.name}'.`;
     try {

@@ -10,7 +10,7 @@
 import { CommandError } from '../../../exec/runner.js';
 import { StorhubError } from '../../../model/errors.js';
 import { parseVolumeName, type DesiredPool, type Report } from '../../protocol.js';
-import { bytesToKib, errorReport, missingToolReport, poolTarget, POOL_NAME_KEY, requireSizeKib, requireVolumeName, roundUp, splitOptions, type Argv } from '../common.js';
+import { bytesToKib, errorReport, missingToolReport, poolTarget, POOL_NAME_KEY, requireSizeKib, requireVolumeName, roundUp, splitOptions, storhubErrorReport, type Argv } from '../common.js';
 import type { PoolCapacity, ProviderContext, ProviderSnapshot, ProviderVolume, SnapshotRef, StorageProvider, VolumeRequest } from '../provider.js';
 import * as cmd from './commands.js';
 import { capacityOf, parseProps, parseZvols, volblocksizeFromOptions, type Zvol } from './parse.js';
@@ -33,8 +33,7 @@ export class ZfsProvider implements StorageProvider {
     try {
       dataset = poolTarget(pool);
     } catch (err) {
-      if (err instanceof StorhubError) return [errorReport(err.message, err.info.correction ?? '')];
-      throw err;
+      return [storhubErrorReport(err)];
     }
     const fix = `Create it (zpool create ${dataset} <devices>, or zfs create ${dataset}) or fix ${POOL_NAME_KEY} of storage pool '${pool.name}'.`;
     try {
@@ -141,7 +140,8 @@ export class ZfsProvider implements StorageProvider {
   }
 
   private async find(ctx: ProviderContext, dataset: string, name: string): Promise<ProviderVolume | undefined> {
-    return (await this.listVolumes(ctx, { name: '', provider_kind: this.kind, props: { [POOL_NAME_KEY]: dataset } })).find((v) => v.name === name);
+    const z = (await this.zvols(ctx, dataset)).find((x) => x.dataset === `${dataset}/${name}`);
+    return z && this.volume(dataset, z);
   }
 
   private async required(ctx: ProviderContext, dataset: string, name: string): Promise<ProviderVolume> {
