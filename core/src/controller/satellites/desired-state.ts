@@ -24,6 +24,7 @@ import type {
 } from '../../satellite/protocol.js';
 import { attachedPaths } from '../../model/external-file.js';
 import { PROP_TARGET_ADDRESS } from '../../satellite/layers/nvme/commands.js';
+import { isDeletingRsc as isDeleting, isDiskless } from '../services/snapshot-common.js';
 import { snapshotDesired } from './snapshot-sync.js';
 
 /** The LUKS key of a volume, or undefined while none can be given (the passphrase is locked or unset). */
@@ -54,6 +55,7 @@ export function desiredStateOf(graph: Graph, nodeName: string, opts: DesiredStat
   const node = graph.node(nodeName);
   if (!node) return undefined;
   const resources = new Map<string, DesiredResource>();
+  const rds: ResourceDefinitionRecord[] = [];
   const deleting: string[] = [];
   for (const r of graph.resourcesOn(node.name)) {
     const rd = graph.resourceDefinition(r.name);
@@ -62,6 +64,7 @@ export function desiredStateOf(graph: Graph, nodeName: string, opts: DesiredStat
       continue;
     }
     if (!rd) continue;
+    rds.push(rd);
     resources.set(key.rd(r.name), desiredResource(graph, node, rd, r, opts));
   }
   return {
@@ -70,16 +73,15 @@ export function desiredStateOf(graph: Graph, nodeName: string, opts: DesiredStat
     pools: graph.poolsOf(node.name).map((p) => ({ name: p.name, provider_kind: p.provider_kind, props: sorted(p.props) })),
     resources,
     deleting,
-    external_files: externalFilesOf(graph, resources.values()),
+    external_files: externalFilesOf(graph, rds),
   };
 }
 
-/** The files attached to the definitions of `resources`; an attachment of a file that is gone is skipped. */
-function externalFilesOf(graph: Graph, resources: Iterable<DesiredResource>): ExternalFile[] {
+/** The files attached to `rds`; an attachment of a file that is gone is skipped. */
+function externalFilesOf(graph: Graph, rds: readonly ResourceDefinitionRecord[]): ExternalFile[] {
   const files = new Map<string, ExternalFile>();
-  for (const r of resources) {
-    const rd = graph.resourceDefinition(r.name);
-    for (const path of rd ? attachedPaths(rd.props) : []) {
+  for (const rd of rds) {
+    for (const path of attachedPaths(rd.props)) {
       const file = graph.externalFile(path);
       if (file && !files.has(path)) files.set(path, { path, content: file.content });
     }
@@ -99,10 +101,6 @@ export function fullUpdate(state: NodeDesiredState, updateId: number): StateUpda
     removed_resources: [],
     external_files: state.external_files,
   };
-}
-
-export function isDeleting(r: ResourceRecord, rd: ResourceDefinitionRecord | undefined): boolean {
-  return r.flags.includes('DELETE') || (rd?.flags.includes('DELETE') ?? false);
 }
 
 export function desiredResource(
@@ -142,12 +140,6 @@ export function desiredResource(
   // Snapshots to keep, a restore/clone source, a pending rollback (snapshot-sync.ts).
   Object.assign(out, snapshotDesired(graph, node.name, rd, r));
   return out;
-}
-
-const DISKLESS_FLAGS = new Set(['DISKLESS', 'DRBD_DISKLESS', 'NVME_INITIATOR', 'EBS_INITIATOR', 'TIE_BREAKER']);
-
-function isDiskless(r: ResourceRecord): boolean {
-  return r.flags.some((f) => DISKLESS_FLAGS.has(f));
 }
 
 /**

@@ -16,10 +16,10 @@ import type { Controller } from '../controller.js';
 import { key } from '../graph.js';
 import { rc } from '../responses.js';
 import { ResourceService } from '../services/resources.js';
+import { DISKLESS_FLAGS } from '../services/snapshot-common.js';
 import { drbdAutomatisms } from '../services/tiebreaker.js';
 import { checkLayersSupported, checkProviderSupported } from './capabilities.js';
 
-const DISKLESS_FLAGS = ['DISKLESS', 'DRBD_DISKLESS', 'NVME_INITIATOR', 'EBS_INITIATOR', 'TIE_BREAKER'];
 const what = (r: ResourceRecord) => `Resource '${r.name}' on node '${r.node_name}'`;
 const refs = (r: ResourceRecord) => ({ RscDfn: r.name, Node: r.node_name });
 
@@ -106,7 +106,7 @@ export class ToggleDiskService {
       });
     }
     checkProviderSupported(this.c, r.node_name, r.name, pool.name, pool.provider_kind);
-    const flags = r.flags.filter((f) => !DISKLESS_FLAGS.includes(f));
+    const flags = r.flags.filter((f) => !DISKLESS_FLAGS.has(f));
     const volumes = r.volumes.map((v) => ({ ...v, storage_pool_name: pool.name }));
     const props = r.props.StorPoolName !== undefined ? { ...r.props, StorPoolName: pool.name } : r.props;
     change.put('rsc', key.rsc(r.name, r.node_name), { ...r, flags, volumes, props, layer_stack: [...layers] });

@@ -26,6 +26,7 @@ import { Change } from '../change.js';
 import type { Controller } from '../controller.js';
 import { key } from '../graph.js';
 import { rc } from '../responses.js';
+import { ResourceDefinitionService } from './resource-definitions.js';
 
 const what = (path: string) => `external file '${path}'`;
 const refs = (path: string) => ({ ExtFile: path });
@@ -158,9 +159,7 @@ export class ExternalFileService {
   }
 
   private rd(name: string): ResourceDefinitionRecord {
-    const rd = this.c.graph.resourceDefinition(name);
-    if (!rd) throw new StorhubError('FAIL_NOT_FOUND_RSC_DFN', `Resource definition '${name}' not found.`, { objRefs: { RscDfn: name } });
-    return rd;
+    return new ResourceDefinitionService(this.c).get(name);
   }
 }
 

@@ -26,11 +26,11 @@ import { key } from '../graph.js';
 import { rc } from '../responses.js';
 import { ToggleDiskService } from '../satellites/toggle-disk.js';
 import { newPending, ResourceService } from './resources.js';
+import { DISKLESS_FLAGS } from './snapshot-common.js';
 import { drbdAutomatisms } from './tiebreaker.js';
 import { applyFilterChanges, mergeFilters } from './select-filter.js';
 
 const DEFAULT_LAYERS: LayerKind[] = ['DRBD', 'STORAGE'];
-const DISKLESS_FLAGS = ['DISKLESS', 'DRBD_DISKLESS', 'NVME_INITIATOR', 'EBS_INITIATOR', 'TIE_BREAKER'];
 const HOLDERS = ['SATELLITE', 'COMBINED'];
 const what = (rd: string, node: string) => `resource '${rd}' on node '${node}'`;
 const refs = (rd: string, node: string) => ({ RscDfn: rd, Node: node });
@@ -305,7 +305,7 @@ function item(node: string, pool: string, layers?: LayerKind[], flag?: string): 
 function withDisk(r: ResourceRecord, pool: string): ResourceRecord {
   return {
     ...r,
-    flags: r.flags.filter((f) => !DISKLESS_FLAGS.includes(f)),
+    flags: r.flags.filter((f) => !DISKLESS_FLAGS.has(f)),
     volumes: r.volumes.map((v) => ({ ...v, storage_pool_name: pool })),
     props: { ...r.props, StorPoolName: pool },
   };

@@ -3,8 +3,9 @@
  * key(s): A,B" as CREATED, "Successfully deleted property key(s): C" as DELETED), carrying the object
  * bits of the whitelist used (resource groups use the resource-definition whitelist, hence RSC_DFN).
  */
-import { type ApiCallRc, Code, type ObjName, isoOffsetNow, retCode } from '../../model/apicallrc.js';
+import type { ApiCallRc, ObjName } from '../../model/apicallrc.js';
 import { normaliseKey } from '../../props/whitelist.js';
+import { rc } from '../responses.js';
 
 export function propsAnswers(
   obj: ObjName,
@@ -14,21 +15,11 @@ export function propsAnswers(
   const out: ApiCallRc[] = [];
   const set = Object.keys(body.override_props ?? {}).map(normaliseKey);
   if (set.length > 0) {
-    out.push({
-      ret_code: retCode('success', Code.CREATED, 'CREATE', obj),
-      message: `Successfully set property key(s): ${set.join(',')}`,
-      obj_refs: objRefs,
-      created_at: isoOffsetNow(),
-    });
+    out.push(rc.success('CREATED', 'CREATE', obj, `Successfully set property key(s): ${set.join(',')}`, { obj_refs: objRefs }));
   }
   const deleted = (body.delete_props ?? []).map(normaliseKey);
   if (deleted.length > 0) {
-    out.push({
-      ret_code: retCode('success', Code.DELETED, 'DELETE', obj),
-      message: `Successfully deleted property key(s): ${deleted.join(',')}`,
-      obj_refs: objRefs,
-      created_at: isoOffsetNow(),
-    });
+    out.push(rc.success('DELETED', 'DELETE', obj, `Successfully deleted property key(s): ${deleted.join(',')}`, { obj_refs: objRefs }));
   }
   return out;
 }

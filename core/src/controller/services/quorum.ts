@@ -13,11 +13,12 @@
  * `Internal/Drbd/QuorumSetBy=user` anywhere leaves the key to the user; `DrbdOptions/auto-quorum=disabled`
  * (deprecated, still honoured) turns the automatism off.
  */
-import { type ApiCallRc, type OpName, isoOffsetNow, retCode, Code } from '../../model/apicallrc.js';
+import type { ApiCallRc, OpName } from '../../model/apicallrc.js';
 import type { Props, ResourceDefinitionRecord, ResourceRecord } from '../../store/records.js';
 import type { Change } from '../change.js';
 import type { Controller } from '../controller.js';
 import { key } from '../graph.js';
+import { rc } from '../responses.js';
 import { pendingRd, pendingResourcesOf } from './pending-state.js';
 
 export const QUORUM = 'DrbdOptions/Resource/quorum';
@@ -76,7 +77,7 @@ export function rdLevelProp(c: Controller, rd: ResourceDefinitionRecord, k: stri
 
 /** An INFO entry with the request's operation bits, on the resource definition. */
 export function infoEntry(code: 'INFO_PROP_SET' | 'INFO_PROP_REMOVED', op: OpName, rdName: string, message: string): ApiCallRc {
-  return { ret_code: retCode('info', Code[code], op, 'RSC_DFN'), message, obj_refs: { RscDfn: rdName }, created_at: isoOffsetNow() };
+  return rc.info(code, op, 'RSC_DFN', message, { obj_refs: { RscDfn: rdName } });
 }
 
 /**

@@ -14,7 +14,7 @@ export const snapDfnWhat = (rd: string, snap: string) => `snapshot definition '$
 export const snapRefs = (rd: string, snap: string) => ({ RscDfn: rd, Snapshot: snap });
 
 /** Resource flags of replicas without their own storage: they hold no snapshot. */
-const DISKLESS_FLAGS = new Set(['DISKLESS', 'DRBD_DISKLESS', 'NVME_INITIATOR', 'EBS_INITIATOR', 'TIE_BREAKER']);
+export const DISKLESS_FLAGS: ReadonlySet<string> = new Set(['DISKLESS', 'DRBD_DISKLESS', 'NVME_INITIATOR', 'EBS_INITIATOR', 'TIE_BREAKER']);
 
 export function isDiskless(r: ResourceRecord): boolean {
   return r.flags.some((f) => DISKLESS_FLAGS.has(f));

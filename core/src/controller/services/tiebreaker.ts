@@ -17,7 +17,7 @@
  * back at once), unless keep_tiebreaker is given: then it stays. keep_tiebreaker on the delete of
  * another replica keeps an existing tie-breaker even when it is no longer needed.
  */
-import { type ApiCallRc, type OpName, Code, isoOffsetNow, retCode } from '../../model/apicallrc.js';
+import type { ApiCallRc, OpName } from '../../model/apicallrc.js';
 import { StorhubError } from '../../model/errors.js';
 import { normaliseRscFlags } from '../../model/resource.js';
 import type { AutoSelectFilterRecord, NodeRecord, ResourceDefinitionRecord, ResourceRecord } from '../../store/records.js';
@@ -184,15 +184,13 @@ function create(c: Controller, rd: ResourceDefinitionRecord, resources: Resource
     change.put('rsc', key.rsc(rd.name, node.name), rsc);
     return [entry('INFO_TIE_BREAKER_CREATED', op, rsc, `Tie breaker resource '${rd.name}' created on ${node.name}`)];
   }
-  return [{
-    ret_code: retCode('warn', Code.WARN_NOT_ENOUGH_NODES_FOR_TIE_BREAKER, op, 'RSC'),
-    message: `Could not find suitable node to automatically create a tie breaking resource for '${rd.name}'.`,
-    ...(reasons.length ? { details: `Nodes considered: ${reasons.join('; ')}.` } : {}),
-    correction: 'Add a third node with a diskless storage pool (every satellite has DfltDisklessStorPool) that is online and supports DRBD, '
-      + `or set ${AUTO_TIEBREAKER}=false on the resource definition to silence this.`,
-    obj_refs: { RscDfn: rd.name },
-    created_at: isoOffsetNow(),
-  }];
+  return [rc.warn('WARN_NOT_ENOUGH_NODES_FOR_TIE_BREAKER', op, 'RSC',
+    `Could not find suitable node to automatically create a tie breaking resource for '${rd.name}'.`, {
+      ...(reasons.length ? { details: `Nodes considered: ${reasons.join('; ')}.` } : {}),
+      correction: 'Add a third node with a diskless storage pool (every satellite has DfltDisklessStorPool) that is online and supports DRBD, '
+        + `or set ${AUTO_TIEBREAKER}=false on the resource definition to silence this.`,
+      obj_refs: { RscDfn: rd.name },
+    })];
 }
 
 function remove(c: Controller, tb: ResourceRecord, change: Change, op: OpName): ApiCallRc {
@@ -269,10 +267,5 @@ function rulesOf(cluster: ReturnType<typeof clusterFromController>, req: Placeme
 }
 
 function entry(code: 'INFO_TIE_BREAKER_CREATED' | 'INFO_TIE_BREAKER_DELETING' | 'INFO_TIE_BREAKER_TAKEOVER', op: OpName, r: ResourceRecord, message: string): ApiCallRc {
-  return {
-    ret_code: retCode('info', Code[code], op, 'RSC'),
-    message,
-    obj_refs: { RscDfn: r.name, Node: r.node_name },
-    created_at: isoOffsetNow(),
-  };
+  return rc.info(code, op, 'RSC', message, { obj_refs: { RscDfn: r.name, Node: r.node_name } });
 }

@@ -16,6 +16,7 @@ import { key } from '../graph.js';
 import { rc } from '../responses.js';
 import { propsAnswers } from './props-answer.js';
 import { ResourceDefinitionService } from './resource-definitions.js';
+import { isDiskless } from './snapshot-common.js';
 import { applyFlagChanges, checkVolumeNumber, nextVolumeNumber } from './volume-groups.js';
 
 export const vdWhat = (rd: string, nr: number) => `volume definition with number '${nr}' of resource definition '${rd}'`;
@@ -23,7 +24,6 @@ export const vdRefs = (rd: string, nr: number) => ({ RscDfn: rd, VlmNr: String(n
 
 const CREATE_FLAGS = ['ENCRYPTED', 'GROSS_SIZE'];
 const MODIFY_FLAGS = ['GROSS_SIZE'];
-const DISKLESS_FLAGS = ['DISKLESS', 'DRBD_DISKLESS', 'NVME_INITIATOR', 'EBS_INITIATOR', 'TIE_BREAKER'];
 
 /** Numbers handed out within one not yet committed change (spawn builds several volumes). */
 export interface VdReservations {
@@ -142,7 +142,7 @@ export class VolumeDefinitionService {
    * its other volumes use (diskless resources: their diskless pool first), else the default pool.
    */
   private poolForNewVolume(r: ResourceRecord): string {
-    const diskless = r.flags.some((f) => DISKLESS_FLAGS.includes(f));
+    const diskless = isDiskless(r);
     const sibling = r.volumes[0]?.storage_pool_name;
     const pool = diskless
       ? sibling ?? r.props.StorPoolName ?? DEFAULT_DISKLESS_POOL
